@@ -1,2 +1,6 @@
 //! Criterion benchmarks that run every coroutine style side by side on identical work
 //! (`cargo bench`); this library holds the fixtures they share.
+#![feature(coroutines, coroutine_trait, gen_blocks)]
+
+pub mod identity;
+pub mod report;

@@ -1,0 +1,312 @@
+//! Identity coroutines: each one hands back the value it was resumed with, so one resume is one full
+//! suspend/resume round trip and nothing else. They are the subjects of the `switch` and `create`
+//! benchmark groups, one per coroutine style, all with the same `u64 -> u64` shape.
+
+use std::cell::Cell;
+use std::ops::Coroutine;
+use std::sync::mpsc;
+use std::thread;
+
+use corosensei::stack::DefaultStack;
+
+/// The hand-written state machine: the baseline every coroutine style is compared with.
+///
+/// It has the two states an identity coroutine has (not started, suspended at its `yield`), so a
+/// resume is one `match` on the state and one store, the least any coroutine can do.
+#[derive(Debug, Default)]
+pub struct ManualIdentity {
+    state: ManualState,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum ManualState {
+    #[default]
+    Start,
+    Suspended,
+}
+
+impl ManualIdentity {
+    /// Resumes the machine with `x` and returns the value it yields: `x` itself.
+    ///
+    /// ```
+    /// let mut m = benches::identity::ManualIdentity::default();
+    /// assert_eq!(m.resume(7), 7);
+    /// assert_eq!(m.resume(8), 8);
+    /// ```
+    #[inline]
+    pub fn resume(&mut self, x: u64) -> u64 {
+        match self.state {
+            ManualState::Start => {
+                self.state = ManualState::Suspended;
+                x
+            }
+            ManualState::Suspended => x,
+        }
+    }
+}
+
+/// A native `#[coroutine]` closure that yields every value it is resumed with, forever.
+///
+/// ```
+/// #![feature(coroutine_trait)]
+/// use std::ops::{Coroutine, CoroutineState};
+/// let mut co = std::pin::pin!(benches::identity::native());
+/// assert_eq!(co.as_mut().resume(3), CoroutineState::Yielded(3));
+/// assert_eq!(co.as_mut().resume(4), CoroutineState::Yielded(4));
+/// ```
+pub fn native() -> impl Coroutine<u64, Yield = u64, Return = ()> {
+    #[coroutine]
+    |mut x: u64| {
+        loop {
+            x = yield x;
+        }
+    }
+}
+
+/// A native coroutine that returns its first resume value without ever suspending: the subject
+/// of the `create` group (create, run to completion, drop), so dropping it unwinds nothing.
+///
+/// ```
+/// #![feature(coroutine_trait)]
+/// use std::ops::{Coroutine, CoroutineState};
+/// let mut co = std::pin::pin!(benches::identity::native_once());
+/// assert_eq!(co.as_mut().resume(5), CoroutineState::Complete(5));
+/// ```
+pub fn native_once() -> impl Coroutine<u64, Yield = u64, Return = u64> {
+    #[coroutine]
+    |x: u64| {
+        if x == u64::MAX {
+            // Never taken in the benchmarks; it makes this a coroutine with one suspension
+            // point, like the others, rather than a plain function.
+            yield x;
+        }
+        x
+    }
+}
+
+/// A `gen` block that yields whatever `input` holds each time it is advanced.
+///
+/// A `gen` block is an `Iterator`: it takes no resume argument, so the value goes in through a
+/// `Cell` shared with the caller; one `set` + `next` is the round trip.
+///
+/// ```
+/// let input = std::cell::Cell::new(0);
+/// let mut it = benches::identity::gen_block(&input);
+/// input.set(9);
+/// assert_eq!(it.next(), Some(9));
+/// ```
+pub fn gen_block(input: &Cell<u64>) -> impl Iterator<Item = u64> + '_ {
+    gen move {
+        loop {
+            yield input.get();
+        }
+    }
+}
+
+/// Producer for `genawaiter::stack` (use with `genawaiter::stack::let_gen_using!`).
+///
+/// genawaiter ignores the first resume argument (it only starts the producer); after that each
+/// `resume_with(x)` yields `x`.
+pub async fn genawaiter_stack(co: genawaiter::stack::Co<'_, u64, u64>) {
+    let mut x = 0;
+    loop {
+        x = co.yield_(x).await;
+    }
+}
+
+/// Producer for `genawaiter::rc::Gen::new`; same behaviour as [`genawaiter_stack`].
+pub async fn genawaiter_rc(co: genawaiter::rc::Co<u64, u64>) {
+    let mut x = 0;
+    loop {
+        x = co.yield_(x).await;
+    }
+}
+
+/// Producer for `genawaiter::sync::Gen::new`; same behaviour as [`genawaiter_stack`].
+pub async fn genawaiter_sync(co: genawaiter::sync::Co<u64, u64>) {
+    let mut x = 0;
+    loop {
+        x = co.yield_(x).await;
+    }
+}
+
+/// Producer for `genawaiter::rc::Gen::new` that completes at once with 0 (the `create` subject).
+pub async fn genawaiter_rc_once(_co: genawaiter::rc::Co<u64, u64>) -> u64 {
+    0
+}
+
+/// Producer for `genawaiter::stack` that completes at once with 0 (the `create` subject).
+pub async fn genawaiter_stack_once(_co: genawaiter::stack::Co<'_, u64, u64>) -> u64 {
+    0
+}
+
+/// Producer for `genawaiter::sync::Gen::new` that completes at once with 0 (the `create` subject).
+pub async fn genawaiter_sync_once(_co: genawaiter::sync::Co<u64, u64>) -> u64 {
+    0
+}
+
+/// A stackful coroutine on a fresh stack that returns its first resume value without suspending
+/// (the `create` subject): the cost is mapping, first touch and unmapping of a 1 MiB stack.
+///
+/// ```
+/// use corosensei::CoroutineResult;
+/// let mut co = benches::identity::corosensei_once();
+/// assert!(matches!(co.resume(3), CoroutineResult::Return(3)));
+/// ```
+pub fn corosensei_once() -> corosensei::Coroutine<u64, u64, u64, DefaultStack> {
+    corosensei::Coroutine::new(|_yielder, x: u64| x)
+}
+
+/// A stackful identity coroutine on its own freshly mapped stack (corosensei's default, 1 MiB).
+///
+/// ```
+/// use corosensei::CoroutineResult;
+/// let mut co = benches::identity::corosensei();
+/// assert!(matches!(co.resume(3), CoroutineResult::Yield(3)));
+/// ```
+pub fn corosensei() -> corosensei::Coroutine<u64, u64, (), DefaultStack> {
+    corosensei::Coroutine::new(|yielder, mut x: u64| {
+        loop {
+            x = yielder.suspend(x);
+        }
+    })
+}
+
+/// An OS thread that echoes every value sent to it: the thread ping-pong baseline.
+///
+/// Dropping it closes the channel and joins the thread.
+#[derive(Debug)]
+pub struct ThreadEcho {
+    to: Option<mpsc::SyncSender<u64>>,
+    from: mpsc::Receiver<u64>,
+    handle: Option<thread::JoinHandle<()>>,
+}
+
+impl ThreadEcho {
+    /// Spawns the echo thread.
+    ///
+    /// ```
+    /// let mut echo = benches::identity::ThreadEcho::spawn();
+    /// assert_eq!(echo.round_trip(11), Some(11));
+    /// ```
+    pub fn spawn() -> Self {
+        let (to, inbox) = mpsc::sync_channel::<u64>(0);
+        let (outbox, from) = mpsc::sync_channel::<u64>(0);
+        let handle = thread::spawn(move || {
+            while let Ok(x) = inbox.recv() {
+                if outbox.send(x).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            to: Some(to),
+            from,
+            handle: Some(handle),
+        }
+    }
+
+    /// Sends `x` to the thread and waits for it to come back; `None` if the thread is gone.
+    pub fn round_trip(&mut self, x: u64) -> Option<u64> {
+        self.to.as_ref()?.send(x).ok()?;
+        self.from.recv().ok()
+    }
+}
+
+impl Drop for ThreadEcho {
+    fn drop(&mut self) {
+        drop(self.to.take());
+        if let Some(handle) = self.handle.take() {
+            // A panic in the echo loop is impossible (it only moves integers); ignore the result.
+            let _ = handle.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corosensei::CoroutineResult;
+    use genawaiter::GeneratorState;
+    use std::ops::CoroutineState;
+    use std::pin::pin;
+
+    const INPUTS: [u64; 4] = [1, 2, 40, u64::MAX - 1];
+
+    #[test]
+    fn manual_echoes() {
+        let mut m = ManualIdentity::default();
+        for x in INPUTS {
+            assert_eq!(m.resume(x), x);
+        }
+    }
+
+    #[test]
+    fn native_echoes() {
+        let mut co = pin!(native());
+        for x in INPUTS {
+            assert_eq!(co.as_mut().resume(x), CoroutineState::Yielded(x));
+        }
+    }
+
+    #[test]
+    fn native_once_completes() {
+        let mut co = pin!(native_once());
+        assert_eq!(co.as_mut().resume(6), CoroutineState::Complete(6));
+    }
+
+    #[test]
+    fn gen_block_echoes() {
+        let input = Cell::new(0);
+        let mut it = gen_block(&input);
+        for x in INPUTS {
+            input.set(x);
+            assert_eq!(it.next(), Some(x));
+        }
+    }
+
+    #[test]
+    fn genawaiter_flavours_echo() {
+        genawaiter::stack::let_gen_using!(stack, genawaiter_stack);
+        let mut rc = genawaiter::rc::Gen::new(genawaiter_rc);
+        let mut sync = genawaiter::sync::Gen::new(genawaiter_sync);
+        // The first resume only starts the producer, which yields its initial 0.
+        assert_eq!(stack.resume_with(99), GeneratorState::Yielded(0));
+        assert_eq!(rc.resume_with(99), GeneratorState::Yielded(0));
+        assert_eq!(sync.resume_with(99), GeneratorState::Yielded(0));
+        for x in INPUTS {
+            assert_eq!(stack.resume_with(x), GeneratorState::Yielded(x));
+            assert_eq!(rc.resume_with(x), GeneratorState::Yielded(x));
+            assert_eq!(sync.resume_with(x), GeneratorState::Yielded(x));
+        }
+        let mut once = genawaiter::rc::Gen::new(genawaiter_rc_once);
+        assert_eq!(once.resume_with(5), GeneratorState::Complete(0));
+        let mut once = genawaiter::sync::Gen::new(genawaiter_sync_once);
+        assert_eq!(once.resume_with(5), GeneratorState::Complete(0));
+        genawaiter::stack::let_gen_using!(once, genawaiter_stack_once);
+        assert_eq!(once.resume_with(5), GeneratorState::Complete(0));
+    }
+
+    #[test]
+    fn corosensei_echoes() {
+        let mut co = corosensei();
+        for x in INPUTS {
+            assert!(matches!(co.resume(x), CoroutineResult::Yield(y) if y == x));
+        }
+    }
+
+    #[test]
+    fn corosensei_once_returns() {
+        let mut co = corosensei_once();
+        assert!(matches!(co.resume(8), CoroutineResult::Return(8)));
+        assert!(co.done());
+    }
+
+    #[test]
+    fn thread_echoes_and_joins_on_drop() {
+        let mut echo = ThreadEcho::spawn();
+        for x in INPUTS {
+            assert_eq!(echo.round_trip(x), Some(x));
+        }
+    }
+}
