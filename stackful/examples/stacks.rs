@@ -35,6 +35,9 @@ fn panics_inside() {
     black_box(result.is_err());
 }
 
+/// A coroutine body to measure.
+type Body = Box<dyn FnOnce(&corosensei::Yielder<(), ()>)>;
+
 /// Median of `runs` timings of `f`, in nanoseconds.
 fn median_ns(runs: usize, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
     let mut times = Vec::with_capacity(runs);
@@ -65,7 +68,7 @@ fn main() -> Result<()> {
         DEEP_STACK_SIZE / 1024
     )?;
 
-    let cases: Vec<(&str, Box<dyn FnOnce(&corosensei::Yielder<(), ()>)>)> = vec![
+    let cases: Vec<(&str, Body)> = vec![
         ("suspend once", Box::new(|y| y.suspend(()))),
         (
             "format a line (write! to a String)",

@@ -53,14 +53,11 @@ fn inner(y: &Yielder<(), u32>, log: &Log, after: &Cell<bool>) {
     y.suspend(2);
 }
 
+/// The coroutine type of these tests.
+type Suspended = Coroutine<(), u32, (), corosensei::stack::DefaultStack>;
+
 /// A coroutine suspended three frames deep, with its log and its "ran on" flag.
-fn suspended_three_deep(
-    pool: Option<&mut StackPool>,
-) -> (
-    Coroutine<(), u32, (), corosensei::stack::DefaultStack>,
-    Log,
-    Rc<Cell<bool>>,
-) {
+fn suspended_three_deep(pool: Option<&mut StackPool>) -> (Suspended, Log, Rc<Cell<bool>>) {
     let log: Log = Rc::default();
     let after = Rc::new(Cell::new(false));
     let (l, a) = (Rc::clone(&log), Rc::clone(&after));
