@@ -10,12 +10,16 @@
 //! Under AddressSanitizer (`cfg(sanitize = "address")`, see `scripts/asan.sh`) ASan's own `SIGSEGV`
 //! handler catches the fault first, prints a report and exits with status 1 instead, so there the
 //! test checks for that report.
+//!
+//! A third test reads `/proc/self/maps` to check the layout the overflow relies on: every pool stack
+//! is read-write down to its usable size, and the page just below is mapped with no access at all.
 #![feature(cfg_sanitize)]
 
 use std::hint::black_box;
 use std::io::Write;
 use std::process::{Command, Output};
 
+use corosensei::stack::Stack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use stackful::stacks::{SMALL_STACK_SIZE, StackPool};
 
@@ -157,6 +161,50 @@ fn an_overflow_inside_a_coroutine_is_killed_by_the_guard_page() {
             !stderr.contains("overflowed its stack"),
             "{}",
             describe(&out)
+        );
+    }
+}
+
+/// The permissions (`rw-p`, `---p`, ...) of the mapping of this process that holds `addr`, from
+/// `/proc/self/maps`.
+fn permissions_at(addr: usize) -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("reading /proc/self/maps");
+    maps.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let (range, perms) = (fields.next()?, fields.next()?);
+        let (start, end) = range.split_once('-')?;
+        let start = usize::from_str_radix(start, 16).ok()?;
+        let end = usize::from_str_radix(end, 16).ok()?;
+        (start..end).contains(&addr).then(|| perms.to_owned())
+    })
+}
+
+#[test]
+fn every_pool_stack_is_writable_above_an_inaccessible_guard_page() {
+    child_mode();
+    let mut pool = StackPool::new(SMALL_STACK_SIZE);
+    let stacks: Vec<_> = (0..4).map(|_| pool.get().expect("a stack")).collect();
+    for stack in &stacks {
+        let (base, limit) = (stack.base().get(), stack.limit().get());
+        assert!(
+            base - limit > SMALL_STACK_SIZE,
+            "room for the stack and a guard page"
+        );
+        assert_eq!(
+            permissions_at(base - 1).as_deref(),
+            Some("rw-p"),
+            "top of the stack"
+        );
+        assert_eq!(
+            permissions_at(base - SMALL_STACK_SIZE).as_deref(),
+            Some("rw-p"),
+            "lowest usable byte"
+        );
+        assert_eq!(permissions_at(limit).as_deref(), Some("---p"), "guard page");
+        assert_eq!(
+            permissions_at(base - SMALL_STACK_SIZE - 1).as_deref(),
+            Some("---p"),
+            "the byte just below the usable part is in the guard page"
         );
     }
 }
