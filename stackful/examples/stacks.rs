@@ -53,15 +53,13 @@ fn median_ns(runs: usize, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
 fn main() -> Result<()> {
     let out = &mut io::stdout().lock();
     let kib = |bytes: usize| bytes as f64 / 1024.0;
-    writeln!(
-        out,
-        "profile: {}",
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        }
-    )?;
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    let backtrace = std::env::var("RUST_BACKTRACE").unwrap_or_else(|_| "unset".to_owned());
+    writeln!(out, "profile: {profile}, RUST_BACKTRACE: {backtrace}")?;
     writeln!(
         out,
         "stack high-water marks (bytes touched on a {} KiB stack):",
