@@ -1,17 +1,17 @@
-//! `create`: the cost of creating a coroutine, resuming it once to completion and dropping it,
-//! for every style side by side, with an OS thread's spawn + join for scale.
+//! `create`: the cost of creating a coroutine, running it to completion (one suspension, two
+//! resumes) and dropping it, for every style side by side, with a thread's spawn + join for scale.
 #![feature(coroutine_trait)]
 
 use std::hint::black_box;
 use std::ops::{Coroutine, CoroutineState};
-use std::pin::pin;
+use std::pin::Pin;
 use std::thread;
 use std::time::Duration;
 
 use benches::identity;
-use corosensei::CoroutineResult;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genawaiter::GeneratorState;
+use stackful::stacks::{self, SMALL_STACK_SIZE, StackPool};
 
 /// Samples per style: criterion's default.
 const SAMPLES: usize = 100;
@@ -21,22 +21,21 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// gets tens of thousands of iterations.
 const MEASUREMENT: Duration = Duration::from_secs(3);
 
-fn native_result(state: CoroutineState<u64, u64>) -> u64 {
-    match state {
-        CoroutineState::Complete(x) | CoroutineState::Yielded(x) => x,
-    }
+/// Resumes a native coroutine with 1, then 0, and sums what it yields and returns (2 + 3), as
+/// `stackful::stacks`' creation benchmarks do for corosensei.
+fn drive_native<C: Coroutine<u64, Yield = u64, Return = u64>>(mut co: Pin<&mut C>) -> u64 {
+    let value = |s| match s {
+        CoroutineState::Yielded(x) | CoroutineState::Complete(x) => x,
+    };
+    value(co.as_mut().resume(black_box(1))) + value(co.as_mut().resume(black_box(0)))
 }
 
-fn genawaiter_result(state: GeneratorState<u64, u64>) -> u64 {
-    match state {
-        GeneratorState::Complete(x) | GeneratorState::Yielded(x) => x,
-    }
-}
-
-fn corosensei_result(result: CoroutineResult<u64, u64>) -> u64 {
-    match result {
-        CoroutineResult::Return(x) | CoroutineResult::Yield(x) => x,
-    }
+/// The same two resumes for a genawaiter generator, given its `resume_with`.
+fn drive_genawaiter(mut resume_with: impl FnMut(u64) -> GeneratorState<u64, u64>) -> u64 {
+    let value = |s| match s {
+        GeneratorState::Yielded(x) | GeneratorState::Complete(x) => x,
+    };
+    value(resume_with(black_box(1))) + value(resume_with(black_box(0)))
 }
 
 fn create(c: &mut Criterion) {
@@ -48,47 +47,50 @@ fn create(c: &mut Criterion) {
 
     // The coroutine's state lives in the caller's frame: creating it is writing a few words.
     g.bench_function("native-pinned", |b| {
-        b.iter(|| {
-            let mut co = pin!(identity::native_once());
-            native_result(co.as_mut().resume(black_box(1)))
-        });
+        b.iter(|| drive_native(std::pin::pin!(identity::native_once())));
     });
 
     // `black_box` on the box keeps the compiler from proving the allocation unused.
     g.bench_function("native-boxed", |b| {
-        b.iter(|| {
-            let mut co = black_box(Box::pin(identity::native_once()));
-            native_result(co.as_mut().resume(black_box(1)))
-        });
+        b.iter(|| drive_native(black_box(Box::pin(identity::native_once())).as_mut()));
     });
 
     g.bench_function("genawaiter-stack", |b| {
         b.iter(|| {
             genawaiter::stack::let_gen_using!(generator, identity::genawaiter_stack_once);
-            genawaiter_result(generator.resume_with(black_box(1)))
+            drive_genawaiter(|x| generator.resume_with(x))
         });
     });
 
     g.bench_function("genawaiter-rc", |b| {
         b.iter(|| {
             let mut generator = genawaiter::rc::Gen::new(identity::genawaiter_rc_once);
-            genawaiter_result(generator.resume_with(black_box(1)))
+            drive_genawaiter(|x| generator.resume_with(x))
         });
     });
 
     g.bench_function("genawaiter-sync", |b| {
         b.iter(|| {
             let mut generator = genawaiter::sync::Gen::new(identity::genawaiter_sync_once);
-            genawaiter_result(generator.resume_with(black_box(1)))
+            drive_genawaiter(|x| generator.resume_with(x))
         });
     });
 
-    // mmap + mprotect of a 1 MiB stack, a page fault on first touch, munmap on drop.
+    // mmap + mprotect of a stack (the guard page), page faults on first touch, munmap on drop.
     g.bench_function("corosensei-fresh", |b| {
-        b.iter(|| {
-            let mut co = identity::corosensei_once();
-            corosensei_result(co.resume(black_box(1)))
-        });
+        b.iter(|| stacks::create_fresh(black_box(SMALL_STACK_SIZE)).ok());
+    });
+
+    // The same coroutine on a stack from a warm pool: no system call.
+    g.bench_function("corosensei-pooled", |b| {
+        let mut pool = StackPool::new(SMALL_STACK_SIZE);
+        b.iter(|| stacks::create_pooled(&mut pool).ok());
+    });
+
+    // Dropped while suspended: the pool recovers the stack by a forced unwind of the coroutine.
+    g.bench_function("corosensei-pooled-drop-suspended", |b| {
+        let mut pool = StackPool::new(SMALL_STACK_SIZE);
+        b.iter(|| stacks::create_pooled_drop_suspended(&mut pool).ok());
     });
 
     g.bench_function("thread", |b| {

@@ -63,24 +63,22 @@ pub fn native() -> impl Coroutine<u64, Yield = u64, Return = ()> {
     }
 }
 
-/// A native coroutine that returns its first resume value without ever suspending: the subject
-/// of the `create` group (create, run to completion, drop), so dropping it unwinds nothing.
+/// The `create` group's native subject, the same body as `stackful::stacks`' creation benchmark:
+/// resumed with `x` it yields `x + 1`, resumed again it returns `x + 2`. Running it to completion
+/// means dropping it unwinds nothing in any style.
 ///
 /// ```
 /// #![feature(coroutine_trait)]
 /// use std::ops::{Coroutine, CoroutineState};
 /// let mut co = std::pin::pin!(benches::identity::native_once());
-/// assert_eq!(co.as_mut().resume(5), CoroutineState::Complete(5));
+/// assert_eq!(co.as_mut().resume(5), CoroutineState::Yielded(6));
+/// assert_eq!(co.as_mut().resume(0), CoroutineState::Complete(7));
 /// ```
 pub fn native_once() -> impl Coroutine<u64, Yield = u64, Return = u64> {
     #[coroutine]
     |x: u64| {
-        if x == u64::MAX {
-            // Never taken in the benchmarks; it makes this a coroutine with one suspension
-            // point, like the others, rather than a plain function.
-            yield x;
-        }
-        x
+        let _ = yield x + 1;
+        x + 2
     }
 }
 
@@ -130,31 +128,21 @@ pub async fn genawaiter_sync(co: genawaiter::sync::Co<u64, u64>) {
     }
 }
 
-/// Producer for `genawaiter::rc::Gen::new` that completes at once with 0 (the `create` subject).
-pub async fn genawaiter_rc_once(_co: genawaiter::rc::Co<u64, u64>) -> u64 {
-    0
+/// The `create` group's producer for `genawaiter::rc`: yields 2, then returns the resume
+/// argument + 2 (genawaiter drops the first resume argument, so this is [`native_once`] resumed
+/// with 1 as near as genawaiter allows).
+pub async fn genawaiter_rc_once(co: genawaiter::rc::Co<u64, u64>) -> u64 {
+    co.yield_(2).await + 2
 }
 
-/// Producer for `genawaiter::stack` that completes at once with 0 (the `create` subject).
-pub async fn genawaiter_stack_once(_co: genawaiter::stack::Co<'_, u64, u64>) -> u64 {
-    0
+/// As [`genawaiter_rc_once`], for `genawaiter::stack`.
+pub async fn genawaiter_stack_once(co: genawaiter::stack::Co<'_, u64, u64>) -> u64 {
+    co.yield_(2).await + 2
 }
 
-/// Producer for `genawaiter::sync::Gen::new` that completes at once with 0 (the `create` subject).
-pub async fn genawaiter_sync_once(_co: genawaiter::sync::Co<u64, u64>) -> u64 {
-    0
-}
-
-/// A stackful coroutine on a fresh stack that returns its first resume value without suspending
-/// (the `create` subject): the cost is mapping, first touch and unmapping of a 1 MiB stack.
-///
-/// ```
-/// use corosensei::CoroutineResult;
-/// let mut co = benches::identity::corosensei_once();
-/// assert!(matches!(co.resume(3), CoroutineResult::Return(3)));
-/// ```
-pub fn corosensei_once() -> corosensei::Coroutine<u64, u64, u64, DefaultStack> {
-    corosensei::Coroutine::new(|_yielder, x: u64| x)
+/// As [`genawaiter_rc_once`], for `genawaiter::sync`.
+pub async fn genawaiter_sync_once(co: genawaiter::sync::Co<u64, u64>) -> u64 {
+    co.yield_(2).await + 2
 }
 
 /// A stackful identity coroutine on its own freshly mapped stack (corosensei's default, 1 MiB).
@@ -250,9 +238,10 @@ mod tests {
     }
 
     #[test]
-    fn native_once_completes() {
+    fn native_once_yields_then_completes() {
         let mut co = pin!(native_once());
-        assert_eq!(co.as_mut().resume(6), CoroutineState::Complete(6));
+        assert_eq!(co.as_mut().resume(1), CoroutineState::Yielded(2));
+        assert_eq!(co.as_mut().resume(0), CoroutineState::Complete(3));
     }
 
     #[test]
@@ -279,12 +268,19 @@ mod tests {
             assert_eq!(rc.resume_with(x), GeneratorState::Yielded(x));
             assert_eq!(sync.resume_with(x), GeneratorState::Yielded(x));
         }
-        let mut once = genawaiter::rc::Gen::new(genawaiter_rc_once);
-        assert_eq!(once.resume_with(5), GeneratorState::Complete(0));
-        let mut once = genawaiter::sync::Gen::new(genawaiter_sync_once);
-        assert_eq!(once.resume_with(5), GeneratorState::Complete(0));
-        genawaiter::stack::let_gen_using!(once, genawaiter_stack_once);
-        assert_eq!(once.resume_with(5), GeneratorState::Complete(0));
+    }
+
+    #[test]
+    fn genawaiter_once_producers_yield_then_complete() {
+        let mut rc = genawaiter::rc::Gen::new(genawaiter_rc_once);
+        assert_eq!(rc.resume_with(1), GeneratorState::Yielded(2));
+        assert_eq!(rc.resume_with(1), GeneratorState::Complete(3));
+        let mut sync = genawaiter::sync::Gen::new(genawaiter_sync_once);
+        assert_eq!(sync.resume_with(1), GeneratorState::Yielded(2));
+        assert_eq!(sync.resume_with(1), GeneratorState::Complete(3));
+        genawaiter::stack::let_gen_using!(stack, genawaiter_stack_once);
+        assert_eq!(stack.resume_with(1), GeneratorState::Yielded(2));
+        assert_eq!(stack.resume_with(1), GeneratorState::Complete(3));
     }
 
     #[test]
@@ -293,13 +289,6 @@ mod tests {
         for x in INPUTS {
             assert!(matches!(co.resume(x), CoroutineResult::Yield(y) if y == x));
         }
-    }
-
-    #[test]
-    fn corosensei_once_returns() {
-        let mut co = corosensei_once();
-        assert!(matches!(co.resume(8), CoroutineResult::Return(8)));
-        assert!(co.done());
     }
 
     #[test]
