@@ -3,3 +3,10 @@
 #![feature(coroutines, coroutine_trait, gen_blocks, stmt_expr_attributes)]
 
 pub mod flavour;
+pub mod manual;
+pub mod yield_from;
+
+pub mod counter;
+pub mod fib;
+pub mod say;
+pub mod send;
