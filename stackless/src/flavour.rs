@@ -208,6 +208,28 @@ fn available_names(available: &[Flavour]) -> String {
         .join("|")
 }
 
+/// Test helper for the demo modules: runs every flavour in `available` and compares its output
+/// with `expected`; checks that every other flavour is refused with an error.
+#[cfg(test)]
+pub(crate) fn assert_output(
+    available: &[Flavour],
+    run_flavour: impl Fn(Flavour, &mut Vec<u8>) -> std::io::Result<()>,
+    expected: &str,
+) {
+    for flavour in Flavour::ALL {
+        let mut out = Vec::new();
+        let result = run_flavour(flavour, &mut out);
+        if available.contains(&flavour) {
+            assert!(result.is_ok(), "{flavour}: {result:?}");
+            assert_eq!(String::from_utf8_lossy(&out), expected, "flavour {flavour}");
+        } else {
+            let err = result.expect_err("an unavailable flavour must be refused");
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{flavour}");
+            assert!(out.is_empty(), "{flavour} wrote output before refusing");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,27 +275,5 @@ mod tests {
         assert!(e.0.contains("no `gen` flavour"), "{e}");
         // A demo without a native flavour needs the flag.
         assert!(parse(&[], &[Flavour::Gen]).is_err());
-    }
-}
-
-/// Test helper for the demo modules: runs every flavour in `available` and compares its output
-/// with `expected`; checks that every other flavour is refused with an error.
-#[cfg(test)]
-pub(crate) fn assert_output(
-    available: &[Flavour],
-    run_flavour: impl Fn(Flavour, &mut Vec<u8>) -> std::io::Result<()>,
-    expected: &str,
-) {
-    for flavour in Flavour::ALL {
-        let mut out = Vec::new();
-        let result = run_flavour(flavour, &mut out);
-        if available.contains(&flavour) {
-            assert!(result.is_ok(), "{flavour}: {result:?}");
-            assert_eq!(String::from_utf8_lossy(&out), expected, "flavour {flavour}");
-        } else {
-            let err = result.expect_err("an unavailable flavour must be refused");
-            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{flavour}");
-            assert!(out.is_empty(), "{flavour} wrote output before refusing");
-        }
     }
 }

@@ -168,8 +168,14 @@ mod tests {
     fn sending_none_prints_none_like_python() {
         let out = RefCell::new(Vec::new());
         let mut co = native(&out);
-        assert!(matches!(Pin::new(&mut co).resume(None), CoroutineState::Yielded("Starting")));
-        assert!(matches!(Pin::new(&mut co).resume(None), CoroutineState::Yielded("Hello World")));
+        assert!(matches!(
+            Pin::new(&mut co).resume(None),
+            CoroutineState::Yielded("Starting")
+        ));
+        assert!(matches!(
+            Pin::new(&mut co).resume(None),
+            CoroutineState::Yielded("Hello World")
+        ));
         assert!(matches!(
             Pin::new(&mut co).resume(None),
             CoroutineState::Complete(Ok(()))
@@ -182,8 +188,14 @@ mod tests {
     fn genawaiter_drops_the_first_argument() {
         let out = RefCell::new(Vec::new());
         let mut co = genawaiter(&out);
-        assert!(matches!(co.resume_with(Some("lost")), GeneratorState::Yielded("Starting")));
-        assert!(matches!(co.resume_with(Some("kept")), GeneratorState::Yielded("Hello World")));
+        assert!(matches!(
+            co.resume_with(Some("lost")),
+            GeneratorState::Yielded("Starting")
+        ));
+        assert!(matches!(
+            co.resume_with(Some("kept")),
+            GeneratorState::Yielded("Hello World")
+        ));
         drop(co);
         assert_eq!(String::from_utf8_lossy(&out.into_inner()), "Consume kept\n");
     }
@@ -204,7 +216,10 @@ mod tests {
     fn a_write_error_inside_the_coroutine_completes_it_with_the_error() {
         let out = RefCell::new(Broken);
         let mut co = native(&out);
-        assert!(matches!(Pin::new(&mut co).resume(None), CoroutineState::Yielded("Starting")));
+        assert!(matches!(
+            Pin::new(&mut co).resume(None),
+            CoroutineState::Yielded("Starting")
+        ));
         match Pin::new(&mut co).resume(Some("data")) {
             CoroutineState::Complete(Err(e)) => assert_eq!(e.to_string(), "disk on fire"),
             other => panic!("expected the write error, got {other:?}"),
