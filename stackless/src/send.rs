@@ -78,8 +78,8 @@ pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Genawaiter];
 /// What `send(x)` receives: Python's `None` or a string.
 pub type Sent = Option<&'static str>;
 
-/// How Python prints the received value in `print('Consume', val)`.
-fn shown(val: Sent) -> &'static str {
+/// How Python prints the received value in `print('Consume', val)`: the string, or `None`.
+pub fn shown(val: Sent) -> &'static str {
     val.unwrap_or("None")
 }
 
