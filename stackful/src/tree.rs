@@ -22,7 +22,7 @@
 use std::io::{self, Write};
 
 use corosensei::stack::{DefaultStack, Stack};
-use corosensei::{Coroutine, CoroutineResult, ScopedCoroutine, Yielder};
+use corosensei::{CoroutineResult, ScopedCoroutine, Yielder};
 
 pub use stackless::tree::Node;
 
@@ -113,9 +113,11 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 /// The byte every stack byte is painted with before a measurement.
 const PAINT: u8 = 0xA5;
 
-/// Measures how much of a `size`-byte stack a coroutine touches: paints a fresh stack, hands it
-/// to `run` (which must build the coroutine on it, drive it to completion or `force_unwind` it,
-/// and give the stack back with `into_stack`), then finds the deepest byte no longer painted.
+/// Measures how much of a `size`-byte stack some code touches: paints a fresh stack, hands it to
+/// `run`, which runs the code on it and gives it back (a coroutine built on `&mut stack`, or
+/// one built on `stack` and finished or `force_unwind`ed, then `into_stack`; or
+/// `corosensei::on_stack(&mut stack, f)` for plain code), then finds the deepest byte no longer
+/// painted.
 ///
 /// The figure is the stack's high-water mark in bytes (a frame byte that happens to be written
 /// with the paint value would be missed, so it may undercount by a few bytes). Errors if the
@@ -147,28 +149,21 @@ pub fn measure_stack_use(
 }
 
 /// The stack a traversal of `root` touches, measured with [`measure_stack_use`] on a stack of
-/// `size` bytes (which must be deep enough for `root`, or the process dies): the traversal runs
-/// until it has yielded `take` values (or to its end), and an unfinished one is then dropped the
-/// way `Drop` does it (`force_unwind`: the unwinding runs on the coroutine's stack, so it counts).
-///
-/// The tree is moved into a plain `Coroutine` (a `ScopedCoroutine` cannot give its stack back)
-/// that runs the same `visit` as [`coroutine`].
-pub fn measure_traversal(root: Node, size: usize, take: usize) -> io::Result<usize> {
-    measure_stack_use(size, |stack| {
-        let mut co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), u64>, ()| {
-            visit(yielder, &root)
-        });
-        let mut taken = 0;
-        while taken < take {
-            match co.resume(()) {
-                CoroutineResult::Yield(_) => taken += 1,
-                CoroutineResult::Return(_) => break,
+/// `size` bytes (which must be deep enough for `root`, or the process dies): the coroutine of
+/// [`coroutine_on`] runs on that stack until it has yielded `take` values (or to its end), and an
+/// unfinished one is then dropped, which unwinds it on that stack, so the unwinding counts too.
+pub fn measure_traversal(root: &Node, size: usize, take: usize) -> io::Result<usize> {
+    measure_stack_use(size, |mut stack| {
+        coroutine_on(root, &mut stack).scope(|mut co| {
+            let mut taken = 0;
+            while taken < take {
+                match co.resume(()) {
+                    CoroutineResult::Yield(_) => taken += 1,
+                    CoroutineResult::Return(_) => break,
+                }
             }
-        }
-        if !co.done() {
-            co.force_unwind();
-        }
-        co.into_stack()
+        }); // an unfinished coroutine is dropped (force-unwound) here
+        stack
     })
 }
 
@@ -215,10 +210,10 @@ mod tests {
     #[test]
     fn bytes_per_level_is_within_the_bound() -> io::Result<()> {
         let room = 16 << 20;
-        let shallow = measure_traversal(Node::left_chain(1_000), room, usize::MAX)?;
-        let deep = measure_traversal(Node::left_chain(3_000), room, usize::MAX)?;
+        let shallow = measure_traversal(&Node::left_chain(1_000), room, usize::MAX)?;
+        let deep = measure_traversal(&Node::left_chain(3_000), room, usize::MAX)?;
         let per_level = (deep - shallow) / 2_000;
-        let at_10_000 = measure_traversal(Node::left_chain(10_000), room, usize::MAX)?;
+        let at_10_000 = measure_traversal(&Node::left_chain(10_000), room, usize::MAX)?;
         println!(
             "stackful tree: {per_level} stack bytes per level (bound {BYTES_PER_LEVEL}); \
              depth 10,000 touched {at_10_000} bytes of the {} sized for it",
@@ -235,15 +230,57 @@ mod tests {
     fn unwinding_a_suspended_traversal_fits_in_the_base_stack() -> io::Result<()> {
         let room = 16 << 20;
         // A left chain yields its first value from its deepest level.
-        let full = measure_traversal(Node::left_chain(1_000), room, usize::MAX)?;
-        let dropped = measure_traversal(Node::left_chain(1_000), room, 1)?;
-        let leaf_dropped = measure_traversal(Node::leaf(0), room, 1)?;
+        let full = measure_traversal(&Node::left_chain(1_000), room, usize::MAX)?;
+        let dropped = measure_traversal(&Node::left_chain(1_000), room, 1)?;
+        let leaf_dropped = measure_traversal(&Node::leaf(0), room, 1)?;
         println!(
             "stackful tree: depth 1,000 touched {full} bytes run to the end, {dropped} bytes \
              dropped at its deepest point; a leaf dropped while suspended: {leaf_dropped} bytes"
         );
         assert!(leaf_dropped <= BASE_STACK / 2);
         assert!(dropped <= stack_size_for_depth(1_000));
+        Ok(())
+    }
+
+    /// Stackless recursion is not free of stack either: each value climbs through one nested
+    /// `resume`/`next`/`poll` per level on the *caller's* stack. Measured by running the
+    /// `stackless::tree` traversals on a painted stack with `corosensei::on_stack`.
+    #[test]
+    fn stackless_recursion_uses_the_callers_stack_per_level() -> io::Result<()> {
+        use stackless::tree as sl;
+        let room = 16 << 20;
+        let on_painted = |depth: usize, which: u8| {
+            let tree = Node::left_chain(depth);
+            measure_stack_use(room, |mut stack| {
+                let visited = corosensei::on_stack(&mut stack, || match which {
+                    0 => sl::drain_native(sl::native(&tree), drop),
+                    1 => sl::gen_block(&tree).count() as u64,
+                    2 => sl::drain_genawaiter(sl::genawaiter(&tree), drop),
+                    _ => sl::drain_native(sl::native_explicit_stack(&tree), drop),
+                });
+                assert_eq!(visited as usize, depth);
+                stack
+            })
+        };
+        let mut report = Vec::new();
+        for (which, name) in ["native", "gen", "genawaiter", "explicit stack"]
+            .iter()
+            .enumerate()
+        {
+            let shallow = on_painted(1_000, which as u8)?;
+            let deep = on_painted(3_000, which as u8)?;
+            let per_level = (deep as i64 - shallow as i64) / 2_000;
+            report.push(format!("{name} {per_level}"));
+            if which < 3 {
+                assert!(per_level >= 16, "{name}: {per_level}");
+            } else {
+                assert_eq!(per_level, 0, "explicit stack: no stack per level");
+            }
+        }
+        println!(
+            "stackless tree, caller's stack bytes per level: {}",
+            report.join(", ")
+        );
         Ok(())
     }
 
