@@ -72,16 +72,15 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::measure_stack_use;
+    use crate::tree::measure_coroutine;
+    use crate::tree::test_support::{assert_prints, assert_stack_use};
 
     const EXPECTED: &str =
         "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]\n";
 
     #[test]
     fn prints_the_contract() {
-        let mut out = Vec::new();
-        assert!(run(&mut out).is_ok());
-        assert_eq!(String::from_utf8_lossy(&out), EXPECTED);
+        assert_prints(run, EXPECTED);
     }
 
     #[test]
@@ -99,16 +98,8 @@ mod tests {
     }
 
     #[test]
-    fn stack_use_is_within_stack_size() -> io::Result<()> {
-        let used = measure_stack_use(STACK_SIZE, |stack| {
-            let mut co = coroutine_on(stack);
-            while !co.done() {
-                co.resume(());
-            }
-            co.into_stack()
-        })?;
-        println!("stackful chain: touched {used} of {STACK_SIZE} stack bytes");
-        assert!(used <= STACK_SIZE / 2);
-        Ok(())
+    fn stack_use_is_within_stack_size() {
+        let used = measure_coroutine(STACK_SIZE, coroutine_on, std::iter::repeat_n((), 21));
+        assert_stack_use("chain", used, STACK_SIZE);
     }
 }

@@ -59,15 +59,14 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::measure_stack_use;
+    use crate::tree::measure_coroutine;
+    use crate::tree::test_support::{assert_prints, assert_stack_use};
 
     const EXPECTED: &str = "C\nJava\nPython\nStopIteration\n";
 
     #[test]
     fn prints_the_contract() {
-        let mut out = Vec::new();
-        assert!(run(&mut out).is_ok());
-        assert_eq!(String::from_utf8_lossy(&out), EXPECTED);
+        assert_prints(run, EXPECTED);
     }
 
     #[test]
@@ -83,16 +82,8 @@ mod tests {
     }
 
     #[test]
-    fn stack_use_is_within_stack_size() -> io::Result<()> {
-        let used = measure_stack_use(STACK_SIZE, |stack| {
-            let mut co = coroutine_on(stack);
-            while !co.done() {
-                co.resume(());
-            }
-            co.into_stack()
-        })?;
-        println!("stackful say: touched {used} of {STACK_SIZE} stack bytes");
-        assert!(used <= STACK_SIZE / 2);
-        Ok(())
+    fn stack_use_is_within_stack_size() {
+        let used = measure_coroutine(STACK_SIZE, coroutine_on, std::iter::repeat_n((), 4));
+        assert_stack_use("say", used, STACK_SIZE);
     }
 }

@@ -22,7 +22,7 @@
 use std::io::{self, Write};
 
 use corosensei::stack::{DefaultStack, Stack};
-use corosensei::{CoroutineResult, ScopedCoroutine, Yielder};
+use corosensei::{Coroutine, CoroutineResult, ScopedCoroutine, Yielder};
 
 pub use stackless::tree::Node;
 
@@ -148,6 +148,29 @@ pub fn measure_stack_use(
     Ok(size - untouched)
 }
 
+/// The stack a coroutine touches: [`measure_stack_use`] on a stack of `size` bytes, with the
+/// coroutine `make` builds on it resumed once per item of `inputs` (fewer if it finishes), then
+/// dropped the way `Drop` does it if unfinished (`force_unwind`, which runs on its stack).
+pub fn measure_coroutine<I, Y, R>(
+    size: usize,
+    make: impl FnOnce(DefaultStack) -> Coroutine<I, Y, R, DefaultStack>,
+    inputs: impl IntoIterator<Item = I>,
+) -> io::Result<usize> {
+    measure_stack_use(size, |stack| {
+        let mut co = make(stack);
+        for input in inputs {
+            if co.done() {
+                break;
+            }
+            co.resume(input);
+        }
+        if !co.done() {
+            co.force_unwind();
+        }
+        co.into_stack()
+    })
+}
+
 /// The stack a traversal of `root` touches, measured with [`measure_stack_use`] on a stack of
 /// `size` bytes (which must be deep enough for `root`, or the process dies): the coroutine of
 /// [`coroutine_on`] runs on that stack until it has yielded `take` values (or to its end), and an
@@ -167,17 +190,40 @@ pub fn measure_traversal(root: &Node, size: usize, take: usize) -> io::Result<us
     })
 }
 
+/// Helpers for the demo modules' tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use std::io;
+
+    /// Runs a demo's `run` into a buffer and compares with the contract output.
+    pub(crate) fn assert_prints(run: impl FnOnce(&mut Vec<u8>) -> io::Result<()>, expected: &str) {
+        let mut out = Vec::new();
+        let result = run(&mut out);
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(String::from_utf8_lossy(&out), expected);
+    }
+
+    /// Checks (and prints, for `--nocapture`) a measured stack use against a demo's stack size:
+    /// at most half of it may be touched, the rest is headroom (a panic's hook runs there).
+    pub(crate) fn assert_stack_use(demo: &str, used: io::Result<usize>, size: usize) {
+        assert!(used.is_ok(), "{demo}: {used:?}");
+        if let Ok(used) = used {
+            println!("stackful {demo}: touched {used} of {size} stack bytes");
+            assert!(used <= size / 2, "{demo}: {used} of {size}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_support::assert_prints;
     use super::*;
 
     const EXPECTED: &str = "7 8 1 2 9 10 3 0 4 5 6 \n";
 
     #[test]
     fn prints_the_contract() {
-        let mut out = Vec::new();
-        assert!(run(&mut out).is_ok());
-        assert_eq!(String::from_utf8_lossy(&out), EXPECTED);
+        assert_prints(run, EXPECTED);
     }
 
     #[test]
