@@ -1,7 +1,7 @@
 //! `counter.py`: an infinite counter; the demo prints its first three values.
 //!
 //! Easy here in every stackless flavour: the only state across a `yield` is one integer, so the
-//! compiler's state machine is as small as the hand-written [`manual::Counter`](crate::manual::Counter)
+//! compiler's state machine is as small as the hand-written [`manual::Counter`]
 //! and needs no allocation (`native`, `gen`); `genawaiter` boxes its future and shares an `Rc`.
 //! Hard: nothing yet, apart from naming the type: a native coroutine that never returns has
 //! `Return = Infallible`, and callers must still match the `Complete` case away.

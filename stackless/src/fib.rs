@@ -2,7 +2,7 @@
 //!
 //! Easy: the two locals `a, b` live across the `yield`, and the compiler stores them in the
 //! coroutine's state for us; `native` and `gen` need no allocation and come out as small as the
-//! hand-written [`manual::Fib`](crate::manual::Fib), which has to name both fields and its resume
+//! hand-written [`manual::Fib`], which has to name both fields and its resume
 //! point itself. Hard: nothing; but note every flavour wraps on `u64` overflow (after the 94th
 //! value), since Python's integers are unbounded and ours are not.
 //!

@@ -2,7 +2,7 @@
 //!
 //! Easy: exhaustion is part of the type. A native coroutine answers
 //! `CoroutineState::Complete(())`, a `gen` block's iterator answers `None`, `genawaiter` answers
-//! `GeneratorState::Complete`, the hand-written [`manual::Say`](crate::manual::Say) answers `None`;
+//! `GeneratorState::Complete`, the hand-written [`manual::Say`] answers `None`;
 //! the demo prints `StopIteration` for it, as `say.py` does. Hard: resuming a native coroutine
 //! *again* after `Complete` panics ("coroutine resumed after completion"), so the caller must
 //! remember it finished; `gen` iterators and `manual::Say` keep answering `None`.

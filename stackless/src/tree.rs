@@ -3,7 +3,7 @@
 //!
 //! Hard here: recursion. A stackless coroutine's state is a value of a type the compiler sizes
 //! at compile time, so a coroutine cannot contain itself: every level of recursive delegation
-//! must be boxed. [`native`], [`gen_block`] and [`genawaiter`] therefore allocate once per node
+//! must be boxed. [`native`], [`gen_block`] and [`genawaiter()`] therefore allocate once per node
 //! visited (counted by the test `stackless/tests/tree_allocs.rs` with [`CountingAlloc`]), and
 //! each value travels up through one `resume` (or `next`, or `poll`) per level, so a value at
 //! depth `d` costs `d` nested calls on the *caller's* stack (measured by the `stackful` crate's

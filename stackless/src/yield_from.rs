@@ -44,7 +44,7 @@
 //! ```
 
 /// Delegates to a sub-coroutine like Python's `yield from`: forwards its yields out and our resume
-/// values in, and evaluates to its return value. See the [module docs](crate::yield_from).
+/// values in, and evaluates to its return value. See the [module docs](mod@crate::yield_from).
 #[macro_export]
 macro_rules! yield_from {
     ($sub:expr) => {
