@@ -1,4 +1,10 @@
 //! The article's demos written with stackful coroutines (`corosensei`): each coroutine runs on a
 //! stack of its own and may suspend from any depth of ordinary function calls.
 
+pub mod chain;
+pub mod counter;
+pub mod fib;
+pub mod say;
+pub mod send;
 pub mod stacks;
+pub mod tree;
