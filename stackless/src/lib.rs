@@ -3,3 +3,4 @@
 #![feature(coroutines, coroutine_trait, gen_blocks, stmt_expr_attributes)]
 
 pub mod flavour;
+pub mod scheduler;
