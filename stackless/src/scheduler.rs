@@ -19,13 +19,13 @@
 //!
 //! ```
 //! #![feature(coroutines)]
-//! use stackless::scheduler::{Scheduler, SysCall, Task};
+//! use stackless::scheduler::{Reply, Scheduler, SysCall, Task};
 //!
 //! let mut sched = Scheduler::new();
 //! let con = sched.console();
 //! sched.spawn(Task::new(
 //!     #[coroutine]
-//!     move |_| {
+//!     move |_: Reply| {
 //!         let tid = (yield Some(SysCall::GetTid)).tid();
 //!         con.println(format_args!("hello from task {tid}"));
 //!         yield None; // let the others run
@@ -55,17 +55,18 @@ pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Genawaiter];
 /// A scheduler of native-coroutine tasks.
 pub type Scheduler = kernel::Scheduler<Task>;
 
+/// What a task yields: `Some(call)` to trap into the scheduler, `None` to let the others run.
+pub type Yielded = Option<SysCall<Task>>;
+
 /// A task: a native coroutine, pinned in a box so tasks of any body fit in one queue.
 ///
 /// It is resumed with the [`Reply`] to its last system call, yields `Some(SysCall)` to trap or
 /// `None` to let the others run (Python's bare `yield`), and returns `()`.
-pub struct Task(Pin<Box<dyn Coroutine<Reply, Yield = Option<SysCall<Task>>, Return = ()>>>);
+pub struct Task(Pin<Box<dyn Coroutine<Reply, Yield = Yielded, Return = ()>>>);
 
 impl Task {
     /// Boxes and pins a coroutine as a task.
-    pub fn new(
-        body: impl Coroutine<Reply, Yield = Option<SysCall<Task>>, Return = ()> + 'static,
-    ) -> Self {
+    pub fn new(body: impl Coroutine<Reply, Yield = Yielded, Return = ()> + 'static) -> Self {
         Task(Box::pin(body))
     }
 }

@@ -37,15 +37,18 @@ use super::kernel::{self, Console, Reply, SysCall, Tid, Trap};
 /// A scheduler of `genawaiter` tasks.
 pub type Scheduler = kernel::Scheduler<Task>;
 
+/// What a task yields: `Some(call)` to trap into the scheduler, `None` to let the others run.
+pub type Yielded = Option<SysCall<Task>>;
+
 /// The handle a task body yields through.
-pub type Co = ::genawaiter::rc::Co<Option<SysCall<Task>>, Reply>;
+pub type Co = ::genawaiter::rc::Co<Yielded, Reply>;
 
 /// A task body once boxed: tasks of any body share one type.
 type Body = Pin<Box<dyn Future<Output = ()>>>;
 
 /// A task: a generator around a boxed `async` body. It yields `Some(SysCall)` to trap or `None`
 /// to let the others run, and receives the [`Reply`] as the value of `co.yield_(..).await`.
-pub struct Task(Gen<Option<SysCall<Task>>, Reply, Body>);
+pub struct Task(Gen<Yielded, Reply, Body>);
 
 impl Task {
     /// Makes a task from a producer: a function given the task's [`Co`] that returns its body.
