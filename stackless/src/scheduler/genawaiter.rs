@@ -25,9 +25,11 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io::{self, Write};
 use std::pin::Pin;
+use std::rc::Rc;
 
 use ::genawaiter::GeneratorState;
 use ::genawaiter::rc::Gen;
@@ -123,11 +125,34 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
     sched.mainloop(out)
 }
 
+/// One task of the workload (see [`super::run_workload`]).
+fn worker(sum: Rc<Cell<u64>>, steps: u64) -> Task {
+    Task::new(move |co| async move {
+        let tid = get_tid(&co).await;
+        let base = (tid - 1) * steps;
+        for step in 1..=steps {
+            sum.set(sum.get().wrapping_add(base + step));
+            co.yield_(None).await;
+        }
+    })
+}
+
+/// [`super::run_workload`] with `genawaiter` tasks: the same work, the same result.
+pub fn run_workload(tasks: usize, steps: usize) -> u64 {
+    let sum = Rc::new(Cell::new(0));
+    let mut sched = Scheduler::new();
+    for _ in 0..tasks {
+        sched.spawn(worker(sum.clone(), steps as u64));
+    }
+    // `io::Sink` accepts every write.
+    let written = sched.mainloop(&mut io::sink());
+    debug_assert!(written.is_ok());
+    sum.get()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::cell::Cell;
-    use std::rc::Rc;
 
     struct Guard(Rc<Cell<u32>>);
 
@@ -188,5 +213,11 @@ mod tests {
         );
         assert_eq!(sched.panics().len(), 1);
         Ok(())
+    }
+
+    #[test]
+    fn thousand_tasks_of_thousand_steps() {
+        let n: u64 = 1000 * 1000;
+        assert_eq!(run_workload(1000, 1000), n * (n + 1) / 2);
     }
 }

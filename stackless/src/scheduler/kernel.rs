@@ -363,4 +363,22 @@ mod tests {
         );
         Ok(())
     }
+
+    #[test]
+    fn a_failing_writer_stops_the_loop_with_its_error() {
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk full"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let seen = Rc::new(RefCell::new(Vec::new()));
+        let mut sched = Scheduler::new();
+        sched.spawn(Script(VecDeque::new(), Vec::new(), seen));
+        let err = sched.mainloop(&mut Full).expect_err("the write fails");
+        assert_eq!(err.to_string(), "disk full");
+    }
 }
