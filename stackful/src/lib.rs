@@ -2,3 +2,4 @@
 //! stack of its own and may suspend from any depth of ordinary function calls.
 
 pub mod scheduler;
+pub mod stacks;
