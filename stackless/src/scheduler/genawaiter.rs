@@ -3,11 +3,14 @@
 //!
 //! What the style makes easy: `co.yield_(call).await` may sit in any `async fn`, so the system
 //! calls are ordinary helper functions (`get_tid(&co).await`), not macros, and a helper may trap
-//! as many times as it likes. What it makes hard, or costly: every suspension point must be an
-//! `.await` on the one `Co` handle (forgetting the `.await` is a runtime panic in debug builds,
-//! not a compile error); the task state is a future behind a pinned box, inside a generator that
-//! keeps its own shared (`Rc`) airlock for the values passed in and out, so a task costs more
-//! allocations than a native coroutine, and every resume goes through `Future::poll`.
+//! as many times as it likes.
+//!
+//! What it makes hard, or costly: every suspension point must be an `.await` on the one `Co`
+//! handle (a forgotten `.await` is caught only by the `unused_must_use` lint, which this workspace
+//! denies, and by a run-time check in debug builds). The task state is a future behind a pinned
+//! box, inside a generator that keeps its own shared (`Rc`) airlock for the values passed in and
+//! out, so a task costs more allocations than a native coroutine, and every resume goes through
+//! `Future::poll`.
 //!
 //! ```
 //! use stackless::scheduler::genawaiter::{Scheduler, Task, get_tid};
