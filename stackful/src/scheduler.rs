@@ -178,15 +178,7 @@ fn worker(sum: Rc<Cell<u64>>, steps: u64) -> Task {
 /// # Panics
 /// If a task stack cannot be mapped (see [`Task::new`]).
 pub fn run_workload(tasks: usize, steps: usize) -> u64 {
-    let sum = Rc::new(Cell::new(0));
-    let mut sched = Scheduler::new();
-    for _ in 0..tasks {
-        sched.spawn(worker(sum.clone(), steps as u64));
-    }
-    // `io::Sink` accepts every write.
-    let written = sched.mainloop(&mut io::sink());
-    debug_assert!(written.is_ok());
-    sum.get()
+    kernel::run_workload(tasks, steps, worker)
 }
 
 #[cfg(test)]

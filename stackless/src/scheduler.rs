@@ -184,15 +184,7 @@ fn worker(sum: Rc<Cell<u64>>, steps: u64) -> Task {
 /// `s` (1..=steps), so when all the work was done the result is `n (n + 1) / 2` for
 /// `n = tasks × steps` (wrapping on overflow). Nothing is printed.
 pub fn run_workload(tasks: usize, steps: usize) -> u64 {
-    let sum = Rc::new(Cell::new(0));
-    let mut sched = Scheduler::new();
-    for _ in 0..tasks {
-        sched.spawn(worker(sum.clone(), steps as u64));
-    }
-    // `io::Sink` accepts every write.
-    let written = sched.mainloop(&mut io::sink());
-    debug_assert!(written.is_ok());
-    sum.get()
+    kernel::run_workload(tasks, steps, worker)
 }
 
 /// [`run_workload`] in the given flavour ([`FLAVOURS`]), so benches can compare them.

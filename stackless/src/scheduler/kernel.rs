@@ -40,7 +40,7 @@
 //! ```
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::io::{self, Write};
@@ -290,6 +290,25 @@ impl<T: Target> Scheduler<T> {
     fn exit(&mut self, task: &TaskEntry<T>, out: &mut impl Write) -> io::Result<()> {
         writeln!(out, "Task {} terminated", task.id)
     }
+}
+
+/// Runs a benchmark workload: spawns `tasks` tasks made by `worker(sum, steps)`, all sharing the
+/// counter `sum`, runs them to the end with output discarded, and returns the final `sum`. Each
+/// style's `run_workload` passes its own `worker`.
+pub fn run_workload<T: Target>(
+    tasks: usize,
+    steps: usize,
+    worker: impl Fn(Rc<Cell<u64>>, u64) -> T,
+) -> u64 {
+    let sum = Rc::new(Cell::new(0));
+    let mut sched = Scheduler::new();
+    for _ in 0..tasks {
+        sched.spawn(worker(sum.clone(), steps as u64));
+    }
+    // `io::Sink` accepts every write.
+    let written = sched.mainloop(&mut io::sink());
+    debug_assert!(written.is_ok());
+    sum.get()
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
