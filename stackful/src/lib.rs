@@ -5,6 +5,7 @@ pub mod chain;
 pub mod counter;
 pub mod fib;
 pub mod say;
+pub mod scheduler;
 pub mod send;
 pub mod stacks;
 pub mod tree;

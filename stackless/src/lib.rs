@@ -10,5 +10,6 @@ pub mod chain;
 pub mod counter;
 pub mod fib;
 pub mod say;
+pub mod scheduler;
 pub mod send;
 pub mod tree;
