@@ -4,3 +4,4 @@
 
 pub mod identity;
 pub mod report;
+pub mod sequence;

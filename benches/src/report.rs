@@ -183,11 +183,20 @@ pub fn format_ns(ns: f64) -> String {
     }
 }
 
-/// Sorts parameters numerically when they are numbers (`4 < 16`), else as text.
+/// Sorts parameters by the numbers in them (`4 < 16`, `10x1000 < 1000x100`), else as text.
 fn parameter_order(a: &Option<String>, b: &Option<String>) -> std::cmp::Ordering {
-    let num = |p: &Option<String>| p.as_deref().and_then(|s| s.parse::<f64>().ok());
-    match (num(a), num(b)) {
-        (Some(x), Some(y)) => x.total_cmp(&y),
+    fn numbers(p: &Option<String>) -> Option<Vec<u64>> {
+        let parts: Vec<u64> = p
+            .as_deref()?
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        (!parts.is_empty()).then_some(parts)
+    }
+    match (numbers(a), numbers(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
         _ => a.cmp(b),
     }
 }

@@ -1,0 +1,49 @@
+//! `scheduler`: tasks × steps (10 × 1,000, 1,000 × 100, 10,000 × 10) run round-robin through the
+//! article's trap-style scheduler of each crate, task creation included.
+
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+
+/// (tasks, steps) per run: the same 10,000 to 1,000,000 steps spread over few or many tasks.
+const WORKLOADS: [(usize, usize); 3] = [(10, 1_000), (1_000, 100), (10_000, 10)];
+/// Criterion's minimum: one run of 10,000 stackful tasks maps 10,000 stacks (tens of ms).
+const SAMPLES: usize = 10;
+/// Warm-up per benchmark.
+const WARM_UP: Duration = Duration::from_secs(1);
+/// Measurement per benchmark: 10 samples of the slowest run fit in it.
+const MEASUREMENT: Duration = Duration::from_secs(4);
+
+fn scheduler(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scheduler");
+    g.sample_size(SAMPLES)
+        .warm_up_time(WARM_UP)
+        .measurement_time(MEASUREMENT);
+    for (tasks, steps) in WORKLOADS {
+        let id = format!("{tasks}x{steps}");
+        g.throughput(Throughput::Elements((tasks * steps) as u64));
+        g.bench_with_input(
+            BenchmarkId::new("stackless", &id),
+            &(tasks, steps),
+            |b, &(t, s)| {
+                b.iter(|| stackless::scheduler::run_workload(t, s));
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("stackless-genawaiter", &id),
+            &(tasks, steps),
+            |b, &(t, s)| b.iter(|| stackless::scheduler::genawaiter::run_workload(t, s)),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("stackful", &id),
+            &(tasks, steps),
+            |b, &(t, s)| {
+                b.iter(|| stackful::scheduler::run_workload(t, s));
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, scheduler);
+criterion_main!(benches);
