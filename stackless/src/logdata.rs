@@ -154,10 +154,11 @@ where
 /// # Ok::<(), stackless::logdata::PipelineError>(())
 /// ```
 pub fn count_plain<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
+    let addresses = distinct(addresses);
     let mut tally = vec![0u64; addresses.len()];
     stream_lines(reader, |line| {
         let field = first_field(&line);
-        for (count, address) in tally.iter_mut().zip(addresses) {
+        for (count, address) in tally.iter_mut().zip(&addresses) {
             if field == address.as_bytes() {
                 *count += 1;
             }
@@ -171,6 +172,20 @@ pub fn count_plain<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, 
         }
     }
     Ok(counts)
+}
+
+/// The addresses once each, in their first order (a duplicate filter would count its lines twice).
+///
+/// ```
+/// assert_eq!(stackless::logdata::distinct(&["a", "b", "a"]), vec!["a", "b"]);
+/// ```
+pub fn distinct<'a>(addresses: &[&'a str]) -> Vec<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    addresses
+        .iter()
+        .copied()
+        .filter(|a| seen.insert(*a))
+        .collect()
 }
 
 /// A small, fast, deterministic pseudo-random generator (SplitMix64): the same seed gives the same

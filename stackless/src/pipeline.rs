@@ -15,18 +15,18 @@
 //! closed, closes its targets and returns what the last of them returned; the reducer returns its
 //! counts as the coroutine's return value, not through a global.
 
+pub mod checks;
 pub mod cli;
 pub mod threaded;
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::io::BufRead;
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
 use std::rc::Rc;
 
 pub use crate::logdata::{Counts, Line, PipelineError};
-use crate::logdata::{first_field, stream_lines};
+use crate::logdata::{distinct, first_field, stream_lines};
 
 /// A client address as the filters send it to the reducer (cheap to clone).
 pub type Addr = Rc<str>;
@@ -162,16 +162,6 @@ where
     }
 }
 
-/// The addresses once each, in their first order (a duplicate filter would count twice).
-fn distinct<'a>(addresses: &[&'a str]) -> Vec<&'a str> {
-    let mut seen = HashSet::new();
-    addresses
-        .iter()
-        .copied()
-        .filter(|a| seen.insert(*a))
-        .collect()
-}
-
 /// Counts the requests from each address in `reader`: the article's flow
 /// `broadcast([filter_address(ip, reducer) for ip in addresses])`, fed line by line, then closed.
 ///
@@ -199,53 +189,19 @@ pub fn main() -> std::process::ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logdata::LogSpec;
     use std::cell::Cell;
 
     #[test]
-    fn counts_match_a_generated_log() -> Result<(), Box<dyn std::error::Error>> {
-        let spec = LogSpec::new(
-            11,
-            20_000,
-            &[
-                ("83.149.9.216", 23),
-                ("93.114.45.13", 6),
-                ("207.241.237.101", 17),
-            ],
+    fn passes_the_shared_checks() {
+        assert_eq!(
+            checks::check_pipeline(|log, addresses| count(log, addresses)),
+            Ok(())
         );
-        let counts = count(&spec.to_bytes()?[..], &spec.address_list())?;
-        assert_eq!(counts, spec.expected());
-        Ok(())
     }
 
     #[test]
-    fn an_address_that_prefixes_another_is_counted_exactly()
-    -> Result<(), Box<dyn std::error::Error>> {
-        let spec = LogSpec::new(
-            5,
-            3_000,
-            &[("10.0.0.1", 31), ("10.0.0.10", 7), ("10.0.0.100", 2)],
-        );
-        let log = spec.to_bytes()?;
-        assert_eq!(count(&log[..], &spec.address_list())?, spec.expected());
-        assert_eq!(count(&log[..], &["10.0.0.1"])?.get("10.0.0.1"), 31);
-        Ok(())
-    }
-
-    #[test]
-    fn duplicate_and_missing_addresses() -> Result<(), PipelineError> {
-        let log = b"1.1.1.1 a\n2.2.2.2 b\n1.1.1.1 c\n";
-        let counts = count(&log[..], &["1.1.1.1", "1.1.1.1", "3.3.3.3"])?;
-        assert_eq!((counts.get("1.1.1.1"), counts.get("3.3.3.3")), (2, 0));
-        assert_eq!(count(&log[..], &[])?, Counts::new());
-        Ok(())
-    }
-
-    #[test]
-    fn non_utf8_lines_are_bytes() -> Result<(), PipelineError> {
-        let log = b"1.1.1.1 \"GET /\xff\xfe HTTP/1.1\"\n\xc3\x28\x80 - -\n1.1.1.1 x";
-        assert_eq!(count(&log[..], &["1.1.1.1"])?.get("1.1.1.1"), 2);
-        Ok(())
+    fn the_example_passes_the_shared_cli_checks() {
+        assert_eq!(checks::check_cli(count), Ok(()));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, Command, value_parser};
 
-use crate::logdata::{ARTICLE_ADDRESSES, Counts, PipelineError};
+use crate::logdata::{ARTICLE_ADDRESSES, Counts, PipelineError, distinct};
 
 /// A single-threaded pipeline over an opened log: the coroutine style the example runs.
 pub type CountFn = fn(BufReader<File>, &[&str]) -> Result<Counts, PipelineError>;
@@ -113,7 +113,7 @@ where
         .get_many::<String>("ip")
         .map(|v| v.map(String::as_str).collect())
         .unwrap_or_default();
-    let mut addresses: Vec<&str> = if given.is_empty() {
+    let addresses: Vec<&str> = if given.is_empty() {
         ARTICLE_ADDRESSES.to_vec()
     } else {
         given
@@ -124,8 +124,7 @@ where
     {
         return Err(CliError::BadAddress((*bad).to_owned()));
     }
-    let mut seen = std::collections::HashSet::new();
-    addresses.retain(|a| seen.insert(*a));
+    let addresses = distinct(&addresses);
 
     let file = File::open(&path).map_err(|source| CliError::Open {
         path: path.clone(),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 
-use crate::logdata::{Counts, PipelineError, first_field, stream_lines};
+use crate::logdata::{Counts, PipelineError, distinct, first_field, stream_lines};
 
 /// Lines per batch sent down the channels by [`count`].
 pub const DEFAULT_BATCH: usize = 1024;
@@ -57,12 +57,7 @@ pub fn count_batched<R: BufRead>(
     batch: usize,
 ) -> Result<Counts, PipelineError> {
     let batch = batch.max(1);
-    let mut seen = std::collections::HashSet::new();
-    let addresses: Vec<Arc<str>> = addresses
-        .iter()
-        .filter(|a| seen.insert(**a))
-        .map(|&a| a.into())
-        .collect();
+    let addresses: Vec<Arc<str>> = distinct(addresses).into_iter().map(Arc::from).collect();
 
     thread::scope(|scope| {
         let (to_reduce, reduce_rx) = sync_channel::<Arc<str>>(CHANNEL_BOUND * 16);
@@ -177,10 +172,12 @@ mod tests {
     }
 
     #[test]
-    fn empty_input_and_no_addresses() -> Result<(), PipelineError> {
-        assert_eq!(count(&b""[..], &["1.1.1.1"])?, Counts::new());
-        assert_eq!(count(&b"1.1.1.1 x\n"[..], &[])?, Counts::new());
-        Ok(())
+    fn passes_the_shared_checks() {
+        for batch in [1, 2, DEFAULT_BATCH] {
+            let check =
+                crate::pipeline::checks::check_pipeline(|log, a| count_batched(log, a, batch));
+            assert_eq!(check, Ok(()), "batch {batch}");
+        }
     }
 
     #[test]
