@@ -25,7 +25,7 @@ use std::rc::Rc;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
 pub use stackless::logdata::{Counts, Line, PipelineError};
-use stackless::logdata::{distinct, first_field, stream_lines};
+use stackless::logdata::{distinct, is_from, stream_lines};
 
 /// A client address as the filters send it to the reducer (cheap to clone).
 pub type Addr = Rc<str>;
@@ -75,7 +75,7 @@ pub fn filter_address<R: 'static>(
     Coroutine::new(
         move |yielder: &Yielder<Option<Line>, Line>, mut message: Option<Line>| {
             while let Some(line) = message {
-                if first_field(&line) == address.as_bytes() {
+                if is_from(&line, &address) {
                     // The DAG hazard: if `next` is being resumed right now (we were reached from inside
                     // it), this borrow fails and the send is refused, not run re-entrantly.
                     let Ok(mut stage) = next.try_borrow_mut() else {
@@ -241,8 +241,8 @@ mod tests {
     #[test]
     fn a_reentrant_send_through_a_cycle_is_caught() {
         type Outcome = Result<Counts, PipelineError>;
-        let loop_back: Rc<RefCell<Option<Stage<Line, Line, Closed<Outcome>>>>> =
-            Rc::new(RefCell::new(None));
+        type LoopBack = Rc<RefCell<Option<Stage<Line, Line, Closed<Outcome>>>>>;
+        let loop_back: LoopBack = Rc::new(RefCell::new(None));
         let inner_error = Rc::new(Cell::new(false));
         let (back, seen) = (Rc::clone(&loop_back), Rc::clone(&inner_error));
         let cyclic: Stage<Addr, (), Outcome> = Coroutine::new(

@@ -26,7 +26,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 pub use crate::logdata::{Counts, Line, PipelineError};
-use crate::logdata::{distinct, first_field, stream_lines};
+use crate::logdata::{distinct, is_from, stream_lines};
 
 /// A client address as the filters send it to the reducer (cheap to clone).
 pub type Addr = Rc<str>;
@@ -77,7 +77,7 @@ where
     #[coroutine]
     move |mut message: Option<Line>| {
         while let Some(line) = message {
-            if first_field(&line) == address.as_bytes() {
+            if is_from(&line, &address) {
                 // The DAG hazard: if `next` is being resumed right now (we were reached from inside
                 // it), this borrow fails and the send is refused, not run re-entrantly.
                 let Ok(mut stage) = next.try_borrow_mut() else {

@@ -166,10 +166,10 @@ fn cli_cases(count: CountFn, log: &std::path::Path, dir: &std::path::Path) -> Re
     for (args, code, path) in cases {
         match call(args) {
             (Err(e), out) if e.exit_code() == code && out.is_empty() => {
-                if let Some(path) = path {
-                    if !e.to_string().contains(path) {
-                        return Err(format!("{args:?}: the error {e} does not name {path}"));
-                    }
+                if let Some(path) = path
+                    && !e.to_string().contains(path)
+                {
+                    return Err(format!("{args:?}: the error {e} does not name {path}"));
                 }
                 if code == 2 && matches!(e, CliError::Usage(ref u) if !u.use_stderr()) {
                     return Err(format!("{args:?}: reported as help"));

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread;
 
-use crate::logdata::{Counts, PipelineError, distinct, first_field, stream_lines};
+use crate::logdata::{Counts, PipelineError, distinct, is_from, stream_lines};
 
 /// Lines per batch sent down the channels by [`count`].
 pub const DEFAULT_BATCH: usize = 1024;
@@ -129,7 +129,7 @@ fn broadcast(input: Receiver<Arc<Batch>>, targets: Vec<SyncSender<Arc<Batch>>>) 
 fn filter_address(address: &Arc<str>, input: Receiver<Arc<Batch>>, next: SyncSender<Arc<str>>) {
     for batch in input {
         for line in batch.lines() {
-            if first_field(line) == address.as_bytes() && next.send(Arc::clone(address)).is_err() {
+            if is_from(line, address) && next.send(Arc::clone(address)).is_err() {
                 return;
             }
         }
