@@ -4,7 +4,7 @@
 //! What the style makes easy: a stage is an ordinary closure that calls `yielder.suspend(..)`
 //! wherever it wants a value, from any depth of function calls, and its stack keeps its state (the
 //! counts, the address). What it makes hard: every stage owns a stack of its own (mapped memory),
-//! every send is a real stack switch that the compiler cannot inline away, and the resume type is
+//! every send is a stack switch (saving and restoring registers), and the resume type is
 //! one type for the coroutine's whole life, so a stage cannot take a fresh borrow of the reader's
 //! buffer each time: the buffer itself is lent and handed back through `suspend`, as in the
 //! stackless crate. The shared reducer, the article's "DAG" hazard, needs the same shared
@@ -16,7 +16,7 @@
 //! closed, closes its targets and returns what the last of them returned; the reducer returns its
 //! counts as the coroutine's return value, not through a global.
 
-pub use stackless::pipeline::{cli, threaded};
+pub use stackless::pipeline::{checks, cli, threaded};
 
 use std::cell::RefCell;
 use std::io::BufRead;
@@ -176,7 +176,6 @@ pub fn main() -> std::process::ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use stackless::pipeline::checks;
     use std::cell::Cell;
 
     #[test]

@@ -2,8 +2,8 @@
 //! each line to several `filter_address` stages, which all feed one shared `reduce` stage.
 //!
 //! What the style makes easy: each stage is a small `#[coroutine]` closure whose state (the counts,
-//! the address) lives in the coroutine, and the compiler inlines a whole chain of resumes into
-//! something close to the plain loop. What it makes hard: a coroutine's resume argument has one type
+//! the address) lives in a compiler-built state machine, and a send is an ordinary function call
+//! on it, no stack and no stack switch. What it makes hard: a coroutine's resume argument has one type
 //! for its whole life, so a stage cannot be handed a fresh borrow of the reader's buffer on every
 //! resume; instead the buffer itself is lent to the stage and handed back through `yield`. `gen`
 //! blocks cannot receive values at all, so they cannot be pipeline stages. And the shared reducer,
