@@ -3,5 +3,6 @@
 #![feature(coroutines, coroutine_trait, gen_blocks)]
 
 pub mod identity;
+pub mod pipeline;
 pub mod report;
 pub mod sequence;
