@@ -201,6 +201,40 @@ fn parameter_order(a: &Option<String>, b: &Option<String>) -> std::cmp::Ordering
     }
 }
 
+/// Table rows in a fixed order, baseline first, then from stackless to stackful to threads, so
+/// tables of two runs line up; styles not listed come last, alphabetically.
+const STYLE_ORDER: &[&str] = &[
+    "manual",
+    "plain",
+    "native",
+    "native-pinned",
+    "native-boxed",
+    "gen",
+    "genawaiter",
+    "genawaiter-stack",
+    "genawaiter-rc",
+    "genawaiter-sync",
+    "stackless",
+    "stackless-explicit-stack",
+    "stackless-boxed",
+    "stackless-genawaiter",
+    "corosensei",
+    "corosensei-pooled",
+    "corosensei-pooled-drop-suspended",
+    "corosensei-fresh",
+    "stackful",
+    "stackful-recursion",
+    "thread",
+    "threaded",
+];
+
+fn style_rank(style: &str) -> usize {
+    STYLE_ORDER
+        .iter()
+        .position(|s| *s == style)
+        .unwrap_or(STYLE_ORDER.len())
+}
+
 /// One markdown table per group: a row per style, a column per parameter, each cell the median
 /// time per iteration and, when an iteration handles several elements, the time per element.
 pub fn tables(results: &Results) -> String {
@@ -221,6 +255,7 @@ pub fn tables(results: &Results) -> String {
             }
         }
         params.sort_by(parameter_order);
+        functions.sort_by_key(|f| (style_rank(f), *f));
         let _ = writeln!(out, "### `{group}`\n");
         let _ = write!(out, "| style |");
         for p in &params {
