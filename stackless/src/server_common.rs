@@ -14,9 +14,9 @@ mod framing;
 mod os;
 pub mod scenarios;
 
-pub use cli::{ServerOptions, serve_cli};
+pub use cli::{ServerOptions, serve_cli, serve_with};
 pub use event_loop::{Connection, EventLoop, Shutdown, ShutdownHandle, Stats, Step, Wait};
 pub use framing::{
     Fill, GREETING, Outcome, Progress, READ_CHUNK, RequestBuffer, TERMINATOR, fill, serve_blocking,
 };
-pub use os::{open_fd_count, raise_fd_limit};
+pub use os::{is_resource_exhausted, open_fd_count, raise_fd_limit};

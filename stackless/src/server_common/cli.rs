@@ -60,7 +60,7 @@ pub fn serve_cli<C: Connection>(args: impl IntoIterator<Item = std::ffi::OsStrin
         // `--help` and `--version` exit 0, usage errors 2.
         Err(e) => e.exit(),
     };
-    match serve::<C>(&opts) {
+    match serve_with::<C>(&opts) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("server: {e:#}");
@@ -69,7 +69,8 @@ pub fn serve_cli<C: Connection>(args: impl IntoIterator<Item = std::ffi::OsStrin
     }
 }
 
-fn serve<C: Connection>(opts: &ServerOptions) -> anyhow::Result<()> {
+/// What [`serve_cli`] does once the options are parsed; returns when a signal stopped the server.
+pub fn serve_with<C: Connection>(opts: &ServerOptions) -> anyhow::Result<()> {
     if let Err(e) = raise_fd_limit() {
         eprintln!("server: could not raise the open-file limit: {e}");
     }

@@ -15,6 +15,7 @@ use slab::Slab;
 
 use super::ServerOptions;
 use super::framing::Outcome;
+use super::os::is_resource_exhausted;
 
 /// The listener's token (connections use their slab key, which never gets this large).
 const LISTENER: Token = Token(usize::MAX);
@@ -368,21 +369,4 @@ impl<C: Connection> EventLoop<C> {
             }
         }
     }
-}
-
-/// `accept` errors that mean "no fds or memory now": pause instead of failing.
-fn is_resource_exhausted(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc_errno::EMFILE | libc_errno::ENFILE | libc_errno::ENOBUFS | libc_errno::ENOMEM)
-    )
-}
-
-/// The errno values of [`is_resource_exhausted`], from nix.
-mod libc_errno {
-    use nix::errno::Errno;
-    pub const EMFILE: i32 = Errno::EMFILE as i32;
-    pub const ENFILE: i32 = Errno::ENFILE as i32;
-    pub const ENOBUFS: i32 = Errno::ENOBUFS as i32;
-    pub const ENOMEM: i32 = Errno::ENOMEM as i32;
 }

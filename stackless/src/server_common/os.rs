@@ -14,6 +14,15 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     Ok(hard.max(soft))
 }
 
+/// Whether an `accept` error means "no fds or memory right now" (EMFILE, ENFILE, ENOBUFS,
+/// ENOMEM): a server should pause accepting and retry, not fail.
+pub fn is_resource_exhausted(e: &io::Error) -> bool {
+    use nix::errno::Errno;
+    [Errno::EMFILE, Errno::ENFILE, Errno::ENOBUFS, Errno::ENOMEM]
+        .iter()
+        .any(|&errno| e.raw_os_error() == Some(errno as i32))
+}
+
 /// The number of file descriptors this process has open, from `/proc/self/fd` (not counting the
 /// one used to read that directory).
 pub fn open_fd_count() -> io::Result<usize> {
