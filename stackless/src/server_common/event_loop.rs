@@ -15,7 +15,7 @@ use slab::Slab;
 
 use super::ServerOptions;
 use super::framing::Outcome;
-use super::os::is_resource_exhausted;
+use super::os::{bind_listener, is_resource_exhausted};
 
 /// The listener's token (connections use their slab key, which never gets this large).
 const LISTENER: Token = Token(usize::MAX);
@@ -150,7 +150,9 @@ impl<C: Connection> EventLoop<C> {
     /// Binds the listener at `opts.addr` (port 0 picks a free port; see [`Self::local_addr`]).
     pub fn bind(opts: &ServerOptions) -> io::Result<Self> {
         let poll = Poll::new()?;
-        let mut listener = TcpListener::bind(opts.addr)?;
+        let listener = bind_listener(opts.addr)?;
+        listener.set_nonblocking(true)?;
+        let mut listener = TcpListener::from_std(listener);
         let addr = listener.local_addr()?;
         poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);

@@ -1,6 +1,9 @@
 //! Linux helpers for servers and their tests: the fd limit and the number of open fds.
 
 use std::io;
+use std::net::{SocketAddr, TcpListener};
+
+use socket2::{Domain, Socket, Type};
 
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 
@@ -12,6 +15,20 @@ pub fn raise_fd_limit() -> io::Result<u64> {
         setrlimit(Resource::RLIMIT_NOFILE, hard, hard).map_err(io::Error::from)?;
     }
     Ok(hard.max(soft))
+}
+
+/// The listen queue length every server in the workspace uses (mio's and tokio's default), so
+/// that the baselines and the coroutine servers drop or queue bursts of connections alike.
+pub const LISTEN_BACKLOG: i32 = 1024;
+
+/// A listening socket at `addr` with `SO_REUSEADDR` and a [`LISTEN_BACKLOG`] queue, in blocking
+/// mode (call `set_nonblocking` for an event loop).
+pub fn bind_listener(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Whether an `accept` error means "no fds or memory right now" (EMFILE, ENFILE, ENOBUFS,

@@ -2,7 +2,7 @@
 //! connecting, sending one request, reading the reply to the end and checking it, until M requests
 //! are done or the time limit passes. Latencies go to an `hdrhistogram`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use hdrhistogram::Histogram;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// What load to send, and where.
 #[derive(Debug, Clone, clap::Args)]
@@ -117,9 +117,10 @@ async fn drive(opts: LoadOptions) -> anyhow::Result<LoadReport> {
     let started = Instant::now();
     let stop_at = started + Duration::from_secs_f64(opts.max_seconds);
     let mut workers = Vec::new();
-    for _ in 0..opts.connections.min(opts.requests) {
+    for worker in 0..opts.connections.min(opts.requests) {
         let (request, expected, tickets) = (request.clone(), expected.clone(), tickets.clone());
         let addr = opts.addr;
+        let source = source_address(addr, worker);
         workers.push(tokio::spawn(async move {
             let mut me = Worker {
                 ok: 0,
@@ -134,7 +135,7 @@ async fn drive(opts: LoadOptions) -> anyhow::Result<LoadReport> {
                 let sent = Instant::now();
                 reply.clear();
                 let remaining = stop_at.saturating_duration_since(sent).max(Duration::from_millis(1));
-                let result = tokio::time::timeout(remaining, one_request(addr, &request, &mut reply)).await;
+                let result = tokio::time::timeout(remaining, one_request(addr, source, &request, &mut reply)).await;
                 let error = match result {
                     Ok(Ok(())) if *reply == *expected => None,
                     Ok(Ok(())) => Some(format!("wrong reply of {} bytes", reply.len())),
@@ -175,8 +176,30 @@ async fn drive(opts: LoadOptions) -> anyhow::Result<LoadReport> {
     Ok(report)
 }
 
-async fn one_request(addr: SocketAddr, request: &[u8], reply: &mut Vec<u8>) -> std::io::Result<()> {
-    let mut stream = TcpStream::connect(addr).await?;
+/// The local address client loop `worker` connects from. Towards 127.0.0.1, loops spread over
+/// 127.0.0.2 to 127.0.0.251: each request is a new connection and the server closes first, so the
+/// server keeps every (client address, port) pair in TIME_WAIT for a minute; reusing one of those
+/// pairs too soon makes the kernel drop the SYN and the client retry a second later. 250 source
+/// addresses make such reuse 250 times rarer.
+fn source_address(server: SocketAddr, worker: u64) -> Option<SocketAddr> {
+    (server.ip() == IpAddr::V4(Ipv4Addr::LOCALHOST))
+        .then(|| SocketAddr::from(([127, 0, 0, 2 + (worker % 250) as u8], 0)))
+}
+
+async fn one_request(
+    addr: SocketAddr,
+    source: Option<SocketAddr>,
+    request: &[u8],
+    reply: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    let mut stream = match source {
+        Some(source) => {
+            let socket = TcpSocket::new_v4()?;
+            socket.bind(source)?;
+            socket.connect(addr).await?
+        }
+        None => TcpStream::connect(addr).await?,
+    };
     stream.write_all(request).await?;
     stream.read_to_end(reply).await?;
     Ok(())

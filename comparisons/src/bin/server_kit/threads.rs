@@ -11,7 +11,7 @@ use anyhow::Context;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 use stackless::server_common::{
-    ServerOptions, is_resource_exhausted, raise_fd_limit, serve_blocking,
+    ServerOptions, bind_listener, is_resource_exhausted, raise_fd_limit, serve_blocking,
 };
 
 /// Counts open connections against `--max-connections`.
@@ -44,7 +44,7 @@ pub fn run(opts: &ServerOptions) -> anyhow::Result<()> {
     }
     let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing signal handlers")?;
     let listener =
-        TcpListener::bind(opts.addr).with_context(|| format!("cannot listen on {}", opts.addr))?;
+        bind_listener(opts.addr).with_context(|| format!("cannot listen on {}", opts.addr))?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {}", listener.local_addr()?)?;
     stdout.flush()?;

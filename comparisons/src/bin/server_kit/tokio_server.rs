@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use stackless::server_common::{
-    Fill, Outcome, RequestBuffer, ServerOptions, fill, is_resource_exhausted, raise_fd_limit,
+    Fill, Outcome, RequestBuffer, ServerOptions, bind_listener, fill, is_resource_exhausted,
+    raise_fd_limit,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
@@ -37,8 +38,11 @@ pub fn run(opts: &ServerOptions, runtime: Runtime) -> anyhow::Result<()> {
 }
 
 async fn serve(opts: ServerOptions) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(opts.addr)
-        .await
+    let listener = bind_listener(opts.addr)
+        .and_then(|l| {
+            l.set_nonblocking(true)?;
+            TcpListener::from_std(l)
+        })
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing signal handlers")?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing signal handlers")?;
