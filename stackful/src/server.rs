@@ -63,7 +63,9 @@ impl Connection for StackfulConnection {
 
     fn start(stream: TcpStream, max_request: usize, pool: &mut StackPool) -> io::Result<Self> {
         let stack = pool.take()?;
-        Ok(StackfulConnection { coroutine: connection(stream, max_request, stack) })
+        Ok(StackfulConnection {
+            coroutine: connection(stream, max_request, stack),
+        })
     }
 
     fn resume(&mut self) -> Step {
@@ -90,7 +92,13 @@ pub fn connection(
     stack: DefaultStack,
 ) -> Coroutine<(), Wait, Outcome, DefaultStack> {
     Coroutine::with_stack(stack, move |yielder: &Yielder<(), Wait>, ()| {
-        serve_blocking(Suspending { stream: &stream, yielder }, max_request)
+        serve_blocking(
+            Suspending {
+                stream: &stream,
+                yielder,
+            },
+            max_request,
+        )
     })
 }
 
@@ -106,9 +114,7 @@ impl Read for Suspending<'_> {
         loop {
             match self.stream.read(buf) {
                 // Nothing to read yet: suspend until readable, then try again.
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    self.yielder.suspend(Wait::Readable)
-                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => self.yielder.suspend(Wait::Readable),
                 // Bytes, end of stream or a real error: as a blocking read would return.
                 result => return result,
             }
@@ -121,9 +127,7 @@ impl Write for Suspending<'_> {
         loop {
             match self.stream.write(buf) {
                 // The send buffer is full: suspend until writable, then try again.
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {
-                    self.yielder.suspend(Wait::Writable)
-                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => self.yielder.suspend(Wait::Writable),
                 // Written (maybe partly) or a real error: `write_all` loops over partial writes.
                 result => return result,
             }
@@ -155,7 +159,10 @@ mod tests {
         // (its guard page lies below `low`), and no coroutine runs on it now (it was just created
         // or taken back with `into_stack`).
         let bytes = unsafe { std::slice::from_raw_parts(low as *const u8, STACK_SIZE) };
-        bytes.iter().position(|&b| b != PAINT).map_or(0, |low| bytes.len() - low)
+        bytes
+            .iter()
+            .position(|&b| b != PAINT)
+            .map_or(0, |low| bytes.len() - low)
     }
 
     /// Runs one whole request (of `request_len` bytes) through a connection on a painted stack and
@@ -172,7 +179,10 @@ mod tests {
         accepted.set_nonblocking(true)?;
         let mut co = connection(TcpStream::from_std(accepted), 1 << 20, stack);
         // Suspend once on an empty socket, like an idle connection, then get the request.
-        assert!(matches!(co.resume(()), CoroutineResult::Yield(Wait::Readable)));
+        assert!(matches!(
+            co.resume(()),
+            CoroutineResult::Yield(Wait::Readable)
+        ));
         let mut request = vec![b'x'; request_len];
         request.extend_from_slice(b"\n\n");
         client.write_all(&request)?;
@@ -197,7 +207,10 @@ mod tests {
             let used = stack_high_water_mark(len)?;
             println!("request of {len} bytes: {used} of {STACK_SIZE} stack bytes touched");
             // Touched at all (the paint check works), and at most half of the stack.
-            assert!(used > 0 && used <= STACK_SIZE / 2, "{used} bytes of stack touched");
+            assert!(
+                used > 0 && used <= STACK_SIZE / 2,
+                "{used} bytes of stack touched"
+            );
         }
         Ok(())
     }

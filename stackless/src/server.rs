@@ -15,9 +15,7 @@ use std::pin::Pin;
 
 use mio::net::TcpStream;
 
-use crate::server_common::{
-    Connection, EventLoop, Fill, Outcome, RequestBuffer, Step, Wait, fill,
-};
+use crate::server_common::{Connection, EventLoop, Fill, Outcome, RequestBuffer, Step, Wait, fill};
 
 /// The stackless server: `Server::bind(&opts)?.run_until(shutdown)`.
 pub type Server = EventLoop<NativeConnection>;
@@ -31,7 +29,9 @@ impl Connection for NativeConnection {
     type Shared = ();
 
     fn start(stream: TcpStream, max_request: usize, _: &mut ()) -> io::Result<Self> {
-        Ok(NativeConnection { coroutine: Box::pin(connection(stream, max_request)) })
+        Ok(NativeConnection {
+            coroutine: Box::pin(connection(stream, max_request)),
+        })
     }
 
     fn resume(&mut self) -> Step {
@@ -101,7 +101,10 @@ mod tests {
         accepted.set_nonblocking(true)?;
         let mut co = Box::pin(connection(TcpStream::from_std(accepted), 100));
         // Nothing was sent: the coroutine reads, gets WouldBlock and waits.
-        assert_eq!(co.as_mut().resume(()), CoroutineState::Yielded(Wait::Readable));
+        assert_eq!(
+            co.as_mut().resume(()),
+            CoroutineState::Yielded(Wait::Readable)
+        );
         // Its whole saved state: the socket, the (empty) request buffer, the write position...
         // but not the 2 KiB read buffer, which lives only inside `fill`.
         let size = std::mem::size_of_val(&*co);

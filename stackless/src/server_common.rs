@@ -19,6 +19,4 @@ pub use event_loop::{Connection, EventLoop, Shutdown, ShutdownHandle, Stats, Ste
 pub use framing::{
     Fill, GREETING, Outcome, Progress, READ_CHUNK, RequestBuffer, TERMINATOR, fill, serve_blocking,
 };
-pub use os::{
-    LISTEN_BACKLOG, bind_listener, is_resource_exhausted, open_fd_count, raise_fd_limit,
-};
+pub use os::{LISTEN_BACKLOG, bind_listener, is_resource_exhausted, open_fd_count, raise_fd_limit};

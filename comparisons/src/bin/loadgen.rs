@@ -28,7 +28,11 @@ fn main() -> ExitCode {
             if let Some(e) = &report.first_error {
                 eprintln!("loadgen: first error: {e}");
             }
-            if report.ok == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+            if report.ok == 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
         }
         Err(e) => {
             eprintln!("loadgen: {e:#}");

@@ -52,12 +52,16 @@ impl Kind {
     }
 
     fn arg(self) -> String {
-        self.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default()
+        self.to_possible_value()
+            .map(|v| v.get_name().to_string())
+            .unwrap_or_default()
     }
 }
 
 #[derive(Parser)]
-#[command(about = "Servers side by side: requests/s at several concurrencies, memory per idle connection")]
+#[command(
+    about = "Servers side by side: requests/s at several concurrencies, memory per idle connection"
+)]
 struct Cli {
     #[command(subcommand)]
     serve: Option<Serve>,
@@ -74,7 +78,11 @@ struct Cli {
     #[arg(long, default_value_t = 10_000)]
     idle_connections: usize,
     /// Servers to measure, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "stackless,stackful,tokio-current,tokio-multi,threads")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "stackless,stackful,tokio-current,tokio-multi,threads"
+    )]
     servers: Vec<Kind>,
     /// CPU the servers are pinned to.
     #[arg(long, default_value_t = 0)]
@@ -149,14 +157,21 @@ impl Server {
     fn spawn(kind: Kind, cpu: Option<usize>, extra: &[&str]) -> Result<Server> {
         let exe = std::env::current_exe().context("finding this executable")?;
         let mut cmd = Command::new(exe);
-        cmd.args(["serve", &kind.arg(), "--addr", "127.0.0.1:0"]).args(extra);
+        cmd.args(["serve", &kind.arg(), "--addr", "127.0.0.1:0"])
+            .args(extra);
         if let Some(cpu) = cpu {
             cmd.args(["--cpu", &cpu.to_string()]);
         }
-        let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("spawning a server")?;
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("spawning a server")?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).context("reading the server's first line")?;
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("reading the server's first line")?;
         let addr = match line.trim().strip_prefix("listening on ") {
             Some(addr) => addr.parse().context("parsing the server's address")?,
             None => {
@@ -175,8 +190,15 @@ impl Server {
     /// Resident memory in KiB (VmRSS of /proc/PID/status).
     fn rss_kib(&self) -> Result<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
-        line.split_whitespace().nth(1).context("bad VmRSS")?.parse().context("bad VmRSS")
+        let line = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .context("no VmRSS")?;
+        line.split_whitespace()
+            .nth(1)
+            .context("bad VmRSS")?
+            .parse()
+            .context("bad VmRSS")
     }
 
     /// User + system CPU time so far, in seconds (fields 14 and 15 of /proc/PID/stat).
@@ -224,7 +246,11 @@ struct Sample {
 
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
-    if values.is_empty() { f64::NAN } else { values[values.len() / 2] }
+    if values.is_empty() {
+        f64::NAN
+    } else {
+        values[values.len() / 2]
+    }
 }
 
 fn measure_throughput(cli: &Cli, kind: Kind, connections: u64) -> Result<Sample> {
@@ -243,7 +269,11 @@ fn measure_throughput(cli: &Cli, kind: Kind, connections: u64) -> Result<Sample>
     let report = load::run(&load(cli.requests))?;
     let cpu = (server.cpu_seconds()? - cpu_before) / report.elapsed.as_secs_f64();
     server.stop()?;
-    ensure!(report.ok > 0, "{kind:?} answered nothing: {:?}", report.first_error);
+    ensure!(
+        report.ok > 0,
+        "{kind:?} answered nothing: {:?}",
+        report.first_error
+    );
     Ok(Sample {
         rps: report.requests_per_second(),
         p50: report.latency_us.value_at_quantile(0.5),
@@ -258,19 +288,29 @@ fn measure_throughput(cli: &Cli, kind: Kind, connections: u64) -> Result<Sample>
 fn measure_idle_memory(cli: &Cli, kind: Kind, n: usize) -> Result<(u64, u64)> {
     let server_cpu = (!cli.no_pin).then_some(cli.server_cpu);
     let limit = (n + 100).to_string();
-    let server = Server::spawn(kind, server_cpu, &["--max-connections", &limit, "--idle-timeout", "600"])?;
+    let server = Server::spawn(
+        kind,
+        server_cpu,
+        &["--max-connections", &limit, "--idle-timeout", "600"],
+    )?;
     std::thread::sleep(Duration::from_millis(200));
     let base_fds = server.open_fds()?;
     let before = server.rss_kib()?;
     let mut clients = Vec::with_capacity(n);
     let deadline = Instant::now() + Duration::from_secs(120);
     while clients.len() < n {
-        ensure!(Instant::now() < deadline, "opening idle connections took too long");
+        ensure!(
+            Instant::now() < deadline,
+            "opening idle connections took too long"
+        );
         clients.push(TcpStream::connect(server.addr).context("opening an idle connection")?);
         // Let the server keep up with the listen queue now and then.
         if clients.len() % 500 == 0 || clients.len() == n {
             while server.open_fds()? < base_fds + clients.len() {
-                ensure!(Instant::now() < deadline, "the server did not accept every connection");
+                ensure!(
+                    Instant::now() < deadline,
+                    "the server did not accept every connection"
+                );
                 std::thread::sleep(Duration::from_millis(5));
             }
         }
@@ -284,9 +324,18 @@ fn measure_idle_memory(cli: &Cli, kind: Kind, n: usize) -> Result<(u64, u64)> {
 }
 
 fn bench(cli: &Cli) -> Result<()> {
-    ensure!(cli.rounds >= 1 && cli.requests >= 1, "--rounds and --requests must be at least 1");
-    ensure!(cli.concurrency.iter().all(|&c| (1..=10_000).contains(&c)), "--concurrency values must be 1 to 10000");
-    ensure!(cli.idle_connections <= 15_000, "--idle-connections must be at most 15000");
+    ensure!(
+        cli.rounds >= 1 && cli.requests >= 1,
+        "--rounds and --requests must be at least 1"
+    );
+    ensure!(
+        cli.concurrency.iter().all(|&c| (1..=10_000).contains(&c)),
+        "--concurrency values must be 1 to 10000"
+    );
+    ensure!(
+        cli.idle_connections <= 15_000,
+        "--idle-connections must be at most 15000"
+    );
     raise_fd_limit().context("raising the fd limit")?;
     if !cli.no_pin {
         pin(cli.client_cpu)?;
@@ -295,27 +344,46 @@ fn bench(cli: &Cli) -> Result<()> {
     println!("## Servers side by side\n");
     println!(
         "Method: each server runs in its own process{}; the load generator (`comparisons` bin `loadgen`'s code, one tokio current-thread runtime){} opens the given number of concurrent client loops, each connecting, sending a {}-byte request plus `\\n\\n`, reading the reply to the end and checking it. Every request is a new connection (the protocol closes after replying). {} requests per measurement after a warm-up of a tenth as many, {} rounds with the servers in rotating order; the table shows medians over rounds. Server CPU is the server process's user+system time over the measurement's wall time (100% = one core busy).\n",
-        if cli.no_pin { String::new() } else { format!(" pinned to CPU {}", cli.server_cpu) },
-        if cli.no_pin { String::new() } else { format!(" pinned to CPU {}", cli.client_cpu) },
+        if cli.no_pin {
+            String::new()
+        } else {
+            format!(" pinned to CPU {}", cli.server_cpu)
+        },
+        if cli.no_pin {
+            String::new()
+        } else {
+            format!(" pinned to CPU {}", cli.client_cpu)
+        },
         16,
         cli.requests,
         cli.rounds
     );
     let kinds = &cli.servers;
     // samples[c][k] = one Sample per round
-    let mut samples: Vec<Vec<Vec<Sample>>> = cli.concurrency.iter().map(|_| kinds.iter().map(|_| Vec::new()).collect()).collect();
+    let mut samples: Vec<Vec<Vec<Sample>>> = cli
+        .concurrency
+        .iter()
+        .map(|_| kinds.iter().map(|_| Vec::new()).collect())
+        .collect();
     for (ci, &connections) in cli.concurrency.iter().enumerate() {
         for round in 0..cli.rounds {
             for i in 0..kinds.len() {
                 let k = (i + round) % kinds.len();
                 let sample = measure_throughput(cli, kinds[k], connections)
                     .with_context(|| format!("{:?} at {connections} connections", kinds[k]))?;
-                eprintln!("serverbench: {:?} at {connections} connections, round {}: {}", kinds[k], round + 1, sample.summary);
+                eprintln!(
+                    "serverbench: {:?} at {connections} connections, round {}: {}",
+                    kinds[k],
+                    round + 1,
+                    sample.summary
+                );
                 samples[ci][k].push(sample);
             }
         }
     }
-    println!("| server | concurrent connections | requests/s | p50 latency (us) | p99 latency (us) | server CPU | errors |");
+    println!(
+        "| server | concurrent connections | requests/s | p50 latency (us) | p99 latency (us) | server CPU | errors |"
+    );
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let mut medians = vec![vec![f64::NAN; kinds.len()]; cli.concurrency.len()];
     for (ci, &connections) in cli.concurrency.iter().enumerate() {
@@ -339,7 +407,10 @@ fn bench(cli: &Cli) -> Result<()> {
     if let (Some(ours), Some(tokio)) = (pos(Kind::Stackless), pos(Kind::TokioCurrent)) {
         println!("\nRatio of medians, stackless / tokio current-thread (target at least 0.9):\n");
         for (ci, &connections) in cli.concurrency.iter().enumerate() {
-            let mut line = format!("- {connections} connections: stackless {:.2}x", medians[ci][ours] / medians[ci][tokio]);
+            let mut line = format!(
+                "- {connections} connections: stackless {:.2}x",
+                medians[ci][ours] / medians[ci][tokio]
+            );
             if let Some(sf) = pos(Kind::Stackful) {
                 line += &format!(", stackful {:.2}x", medians[ci][sf] / medians[ci][tokio]);
             }
@@ -352,17 +423,23 @@ fn bench(cli: &Cli) -> Result<()> {
         println!(
             "Method: a fresh server process per server; VmRSS from /proc/PID/status before and after this process opened {n} connections that send nothing (after the server had accepted them all, per /proc/PID/fd, and 300 ms more so each ran to its first wait). Per connection = (after - before) / {n}. RSS counts user-space memory only: kernel socket buffers, page tables and thread structures are not in it.\n"
         );
-        println!("| server | RSS before (KiB) | RSS with {n} idle (KiB) | per idle connection (bytes) | target |");
+        println!(
+            "| server | RSS before (KiB) | RSS with {n} idle (KiB) | per idle connection (bytes) | target |"
+        );
         println!("|---|---:|---:|---:|---|");
         for &kind in kinds {
-            let (before, after) = measure_idle_memory(cli, kind, n).with_context(|| format!("{kind:?} idle memory"))?;
+            let (before, after) = measure_idle_memory(cli, kind, n)
+                .with_context(|| format!("{kind:?} idle memory"))?;
             let per = after.saturating_sub(before) as f64 * 1024.0 / n as f64;
             let target = match kind {
                 Kind::Stackless => "<= 2048",
                 Kind::Stackful => "<= 20480",
                 _ => "",
             };
-            println!("| {} | {before} | {after} | {per:.0} | {target} |", kind.name());
+            println!(
+                "| {} | {before} | {after} | {per:.0} | {target} |",
+                kind.name()
+            );
         }
     }
     println!("\n(measured in {:.0} s)", started.elapsed().as_secs_f64());

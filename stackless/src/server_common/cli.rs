@@ -44,7 +44,9 @@ impl Default for ServerOptions {
 
 /// Parses a positive number of seconds such as `10` or `0.25`.
 fn parse_seconds(text: &str) -> Result<Duration, String> {
-    let secs: f64 = text.parse().map_err(|e| format!("not a number of seconds: {e}"))?;
+    let secs: f64 = text
+        .parse()
+        .map_err(|e| format!("not a number of seconds: {e}"))?;
     if !(secs > 0.0 && secs <= 1e9) {
         return Err("must be more than 0 seconds".into());
     }
@@ -74,13 +76,19 @@ pub fn serve_with<C: Connection>(opts: &ServerOptions) -> anyhow::Result<()> {
     if let Err(e) = raise_fd_limit() {
         eprintln!("server: could not raise the open-file limit: {e}");
     }
-    let server =
+    let mut server =
         EventLoop::<C>::bind(opts).with_context(|| format!("cannot listen on {}", opts.addr))?;
+    // Before saying where we listen: whoever reads that may signal us at once.
+    server
+        .stop_on_signals()
+        .context("installing signal handlers")?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on {}", server.local_addr()).context("cannot write to stdout")?;
     stdout.flush().context("cannot write to stdout")?;
     drop(stdout);
-    let stats = server.run_until(Shutdown::Signal).context("event loop failed")?;
+    let stats = server
+        .run_until(Shutdown::Signal)
+        .context("event loop failed")?;
     eprintln!("server: stopped; {stats:?}");
     Ok(())
 }
@@ -104,7 +112,14 @@ mod tests {
 
     #[test]
     fn options_parse() -> Result<(), clap::Error> {
-        let opts = parse(&["--addr", "127.0.0.1:0", "--idle-timeout", "0.5", "--max-request", "9"])?;
+        let opts = parse(&[
+            "--addr",
+            "127.0.0.1:0",
+            "--idle-timeout",
+            "0.5",
+            "--max-request",
+            "9",
+        ])?;
         assert_eq!(opts.addr.port(), 0);
         assert_eq!(opts.idle_timeout, Duration::from_millis(500));
         assert_eq!(opts.max_request, 9);

@@ -144,6 +144,8 @@ pub struct EventLoop<C: Connection> {
     accept_paused_until: Option<Instant>,
     /// Accepting is paused because `max_connections` are open.
     at_limit: bool,
+    /// SIGINT/SIGTERM, once [`Self::stop_on_signals`] was called.
+    signals: Option<Signals>,
 }
 
 impl<C: Connection> EventLoop<C> {
@@ -154,13 +156,17 @@ impl<C: Connection> EventLoop<C> {
         listener.set_nonblocking(true)?;
         let mut listener = TcpListener::from_std(listener);
         let addr = listener.local_addr()?;
-        poll.registry().register(&mut listener, LISTENER, Interest::READABLE)?;
+        poll.registry()
+            .register(&mut listener, LISTENER, Interest::READABLE)?;
         let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
         Ok(EventLoop {
             poll,
             listener,
             addr,
-            handle: ShutdownHandle { stop: Arc::new(AtomicBool::new(false)), waker },
+            handle: ShutdownHandle {
+                stop: Arc::new(AtomicBool::new(false)),
+                waker,
+            },
             opts: opts.clone(),
             conns: Slab::new(),
             shared: C::Shared::default(),
@@ -168,6 +174,7 @@ impl<C: Connection> EventLoop<C> {
             accept_pending: true,
             accept_paused_until: None,
             at_limit: false,
+            signals: None,
         })
     }
 
@@ -181,19 +188,29 @@ impl<C: Connection> EventLoop<C> {
         self.handle.clone()
     }
 
+    /// Takes over SIGINT and SIGTERM now (so that a signal arriving before [`Self::run_until`]
+    /// starts is not lost, nor kills the process); `run_until(Shutdown::Signal)` then stops on
+    /// them. Calling it again does nothing.
+    pub fn stop_on_signals(&mut self) -> io::Result<()> {
+        if self.signals.is_none() {
+            let mut signals = Signals::new([SIGINT, SIGTERM])?;
+            self.poll
+                .registry()
+                .register(&mut signals, SIGNALS, Interest::READABLE)?;
+            self.signals = Some(signals);
+        }
+        Ok(())
+    }
+
     /// Serves until shut down, then closes every connection and returns what happened.
     pub fn run_until(mut self, shutdown: Shutdown) -> io::Result<Stats> {
-        let mut signals = match shutdown {
-            Shutdown::Handle => None,
-            Shutdown::Signal => {
-                let mut signals = Signals::new([SIGINT, SIGTERM])?;
-                self.poll.registry().register(&mut signals, SIGNALS, Interest::READABLE)?;
-                Some(signals)
-            }
-        };
+        if shutdown == Shutdown::Signal {
+            self.stop_on_signals()?;
+        }
+        let mut signals = self.signals.take();
         let mut events = Events::with_capacity(1024);
-        let sweep_every = (self.opts.idle_timeout / 8)
-            .clamp(Duration::from_millis(5), Duration::from_secs(1));
+        let sweep_every =
+            (self.opts.idle_timeout / 8).clamp(Duration::from_millis(5), Duration::from_secs(1));
         let mut next_sweep = Instant::now() + sweep_every;
         let mut stop = false;
         while !stop && !self.handle.stop.load(Ordering::SeqCst) {
@@ -203,7 +220,10 @@ impl<C: Connection> EventLoop<C> {
             if let Some(until) = self.accept_paused_until {
                 wake_at = wake_at.min(until);
             }
-            match self.poll.poll(&mut events, Some(wake_at.saturating_duration_since(now))) {
+            match self
+                .poll
+                .poll(&mut events, Some(wake_at.saturating_duration_since(now)))
+            {
                 Ok(()) => {}
                 // A signal arrived while waiting: just look again.
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -339,7 +359,11 @@ impl<C: Connection> EventLoop<C> {
         if self
             .poll
             .registry()
-            .register(&mut stream, Token(key), Interest::READABLE | Interest::WRITABLE)
+            .register(
+                &mut stream,
+                Token(key),
+                Interest::READABLE | Interest::WRITABLE,
+            )
             .is_err()
         {
             self.stats.start_failed += 1;
@@ -353,7 +377,11 @@ impl<C: Connection> EventLoop<C> {
                 return;
             }
         };
-        slot.insert(Entry { conn, waiting: Wait::Readable, last_active: now });
+        slot.insert(Entry {
+            conn,
+            waiting: Wait::Readable,
+            last_active: now,
+        });
         let entry = &mut self.conns[key];
         // The request is often already there: do not wait for an event to read it.
         match entry.conn.resume() {

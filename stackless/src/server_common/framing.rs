@@ -64,7 +64,11 @@ pub struct RequestBuffer {
 impl RequestBuffer {
     /// An empty request that may grow to `max_request` bytes, terminator included.
     pub fn new(max_request: usize) -> Self {
-        RequestBuffer { buf: Vec::new(), scanned: 0, max_request }
+        RequestBuffer {
+            buf: Vec::new(),
+            scanned: 0,
+            max_request,
+        }
     }
 
     /// The request bytes received so far (before the terminator, once complete).
@@ -89,7 +93,9 @@ impl RequestBuffer {
         let received = self.buf.len() - GREETING.len();
         // Look again at the last byte already scanned: it may be the first half of the terminator.
         let from = GREETING.len() + self.scanned.saturating_sub(TERMINATOR.len() - 1);
-        let found = self.buf[from..].windows(TERMINATOR.len()).position(|w| w == TERMINATOR);
+        let found = self.buf[from..]
+            .windows(TERMINATOR.len())
+            .position(|w| w == TERMINATOR);
         self.scanned = received;
         match found {
             Some(at) => {

@@ -50,9 +50,15 @@ impl Running {
             let _ = tx.send(Ok((server.local_addr(), server.shutdown_handle())));
             server.run_until(Shutdown::Handle)
         });
-        let (addr, handle) =
-            rx.recv_timeout(PATIENCE).context("server thread did not start")?.context("bind")?;
-        Ok(Running { addr, handle, thread })
+        let (addr, handle) = rx
+            .recv_timeout(PATIENCE)
+            .context("server thread did not start")?
+            .context("bind")?;
+        Ok(Running {
+            addr,
+            handle,
+            thread,
+        })
     }
 
     /// Whether the server thread is still serving.
@@ -68,8 +74,11 @@ impl Running {
             ensure!(Instant::now() < deadline, "server did not stop");
             thread::sleep(Duration::from_millis(5));
         }
-        let stats = self.thread.join().map_err(|_| anyhow!("server thread panicked"))?;
-        Ok(stats.context("server failed")?)
+        let stats = self
+            .thread
+            .join()
+            .map_err(|_| anyhow!("server thread panicked"))?;
+        stats.context("server failed")
     }
 }
 
@@ -101,7 +110,11 @@ pub fn exchange(addr: SocketAddr, request: &[u8]) -> Result<Vec<u8>> {
 /// Checks that a normal request is still answered.
 fn still_answers(addr: SocketAddr) -> Result<()> {
     let reply = exchange(addr, b"still there?\n\n")?;
-    ensure!(reply == b"Hello still there?", "got {:?}", String::from_utf8_lossy(&reply));
+    ensure!(
+        reply == b"Hello still there?",
+        "got {:?}",
+        String::from_utf8_lossy(&reply)
+    );
     Ok(())
 }
 
@@ -151,9 +164,15 @@ pub fn answers<C: Connection + 'static>() -> Result<()> {
         // Bytes after the terminator are not part of the request.
         ensure!(exchange(addr, b"a\n\nb\n\n")? == b"Hello a");
         // Binary garbage (NULs, invalid UTF-8, lone CR/LF) is just bytes.
-        let garbage: Vec<u8> = (0..=255u8).filter(|&b| b != b'\n').chain([b'\n', 0, b'\n', b'\n']).collect();
+        let garbage: Vec<u8> = (0..=255u8)
+            .filter(|&b| b != b'\n')
+            .chain([b'\n', 0, b'\n', b'\n'])
+            .collect();
         let reply = exchange(addr, &garbage)?;
-        ensure!(reply[6..] == garbage[..garbage.len() - 2], "garbage reply differs");
+        ensure!(
+            reply[6..] == garbage[..garbage.len() - 2],
+            "garbage reply differs"
+        );
         // The terminator split across reads: one byte per write, with pauses.
         let mut slow = connect(addr)?;
         slow.set_nodelay(true)?;
@@ -178,20 +197,30 @@ pub fn answers<C: Connection + 'static>() -> Result<()> {
 
 /// A request over `--max-request` is closed unanswered; others are still served.
 pub fn over_limit<C: Connection + 'static>() -> Result<()> {
-    let stats = scenario::<C>(ServerOptions { max_request: 1000, ..opts() }, |server| {
-        // Exactly at the limit (terminator included) is fine.
-        let at_limit = [vec![b'x'; 998], b"\n\n".to_vec()].concat();
-        ensure!(exchange(server.addr, &at_limit)?.len() == 6 + 998);
-        // One byte more is not; the client may see a reset because its bytes were unread.
-        let mut big = connect(server.addr)?;
-        match big.write_all(&vec![b'y'; 5000]) {
-            Ok(()) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
-            Err(e) => return Err(e).context("sending the big request"),
-        }
-        ensure!(read_to_close(&mut big)?.is_empty(), "an over-limit request got an answer");
-        still_answers(server.addr)
-    })?;
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_request: 1000,
+            ..opts()
+        },
+        |server| {
+            // Exactly at the limit (terminator included) is fine.
+            let at_limit = [vec![b'x'; 998], b"\n\n".to_vec()].concat();
+            ensure!(exchange(server.addr, &at_limit)?.len() == 6 + 998);
+            // One byte more is not; the client may see a reset because its bytes were unread.
+            let mut big = connect(server.addr)?;
+            match big.write_all(&vec![b'y'; 5000]) {
+                Ok(()) => {}
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
+                Err(e) => return Err(e).context("sending the big request"),
+            }
+            ensure!(
+                read_to_close(&mut big)?.is_empty(),
+                "an over-limit request got an answer"
+            );
+            still_answers(server.addr)
+        },
+    )?;
     ensure!(stats.too_large == 1 && stats.answered == 2, "{stats:?}");
     Ok(())
 }
@@ -200,18 +229,27 @@ pub fn over_limit<C: Connection + 'static>() -> Result<()> {
 /// timeout while an active client is served.
 pub fn idle_timeout<C: Connection + 'static>() -> Result<()> {
     let timeout = Duration::from_millis(300);
-    let stats = scenario::<C>(ServerOptions { idle_timeout: timeout, ..opts() }, |server| {
-        let started = Instant::now();
-        let mut silent = connect(server.addr)?;
-        let mut halfway = connect(server.addr)?;
-        halfway.write_all(b"I was about to say")?;
-        still_answers(server.addr)?;
-        ensure!(read_to_close(&mut silent)?.is_empty());
-        ensure!(read_to_close(&mut halfway)?.is_empty());
-        let waited = started.elapsed();
-        ensure!(waited >= timeout, "closed after {waited:?}, before the idle timeout");
-        Ok(())
-    })?;
+    let stats = scenario::<C>(
+        ServerOptions {
+            idle_timeout: timeout,
+            ..opts()
+        },
+        |server| {
+            let started = Instant::now();
+            let mut silent = connect(server.addr)?;
+            let mut halfway = connect(server.addr)?;
+            halfway.write_all(b"I was about to say")?;
+            still_answers(server.addr)?;
+            ensure!(read_to_close(&mut silent)?.is_empty());
+            ensure!(read_to_close(&mut halfway)?.is_empty());
+            let waited = started.elapsed();
+            ensure!(
+                waited >= timeout,
+                "closed after {waited:?}, before the idle timeout"
+            );
+            Ok(())
+        },
+    )?;
     ensure!(stats.timed_out == 2 && stats.answered == 1, "{stats:?}");
     Ok(())
 }
@@ -247,7 +285,10 @@ pub fn reset_and_half_closed<C: Connection + 'static>() -> Result<()> {
     })?;
     // The rude client may be answered before its reset arrives, or fail writing.
     ensure!(stats.accepted == 5, "{stats:?}");
-    ensure!(stats.closed_early + stats.failed >= 2 && stats.answered >= 2, "{stats:?}");
+    ensure!(
+        stats.closed_early + stats.failed >= 2 && stats.answered >= 2,
+        "{stats:?}"
+    );
     ensure!(stats.open_at_shutdown == 0, "{stats:?}");
     Ok(())
 }
@@ -256,17 +297,27 @@ pub fn reset_and_half_closed<C: Connection + 'static>() -> Result<()> {
 /// it in parts, waiting for writability between them.
 pub fn partial_writes<C: Connection + 'static>() -> Result<()> {
     const SIZE: usize = 8 << 20;
-    let stats = scenario::<C>(ServerOptions { max_request: 2 * SIZE, ..opts() }, |server| {
-        let mut client = connect(server.addr)?;
-        let body: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 26) as u8).collect();
-        client.write_all(&body)?;
-        client.write_all(b"\n\n")?;
-        // Let the server fill the buffers and wait before anything is read.
-        thread::sleep(Duration::from_millis(300));
-        let reply = read_to_close(&mut client)?;
-        ensure!(reply.len() == SIZE + 6 && reply[6..] == body[..], "reply of {} bytes", reply.len());
-        Ok(())
-    })?;
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_request: 2 * SIZE,
+            ..opts()
+        },
+        |server| {
+            let mut client = connect(server.addr)?;
+            let body: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 26) as u8).collect();
+            client.write_all(&body)?;
+            client.write_all(b"\n\n")?;
+            // Let the server fill the buffers and wait before anything is read.
+            thread::sleep(Duration::from_millis(300));
+            let reply = read_to_close(&mut client)?;
+            ensure!(
+                reply.len() == SIZE + 6 && reply[6..] == body[..],
+                "reply of {} bytes",
+                reply.len()
+            );
+            Ok(())
+        },
+    )?;
     ensure!(stats.answered == 1 && stats.write_waits >= 1, "{stats:?}");
     Ok(())
 }
@@ -274,22 +325,28 @@ pub fn partial_writes<C: Connection + 'static>() -> Result<()> {
 /// With `--max-connections 2`, a third client waits in the listen queue and is served once one
 /// of the first two leaves.
 pub fn connection_limit<C: Connection + 'static>() -> Result<()> {
-    let stats = scenario::<C>(ServerOptions { max_connections: 2, ..opts() }, |server| {
-        let first = connect(server.addr)?;
-        let _second = connect(server.addr)?;
-        let mut third = connect(server.addr)?;
-        third.write_all(b"third\n\n")?;
-        third.set_read_timeout(Some(Duration::from_millis(300)))?;
-        let mut byte = [0u8; 1];
-        match third.read(&mut byte) {
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
-            other => bail!("the third client was served over the limit: {other:?}"),
-        }
-        drop(first);
-        third.set_read_timeout(Some(PATIENCE))?;
-        ensure!(read_to_close(&mut third)? == b"Hello third");
-        Ok(())
-    })?;
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_connections: 2,
+            ..opts()
+        },
+        |server| {
+            let first = connect(server.addr)?;
+            let _second = connect(server.addr)?;
+            let mut third = connect(server.addr)?;
+            third.write_all(b"third\n\n")?;
+            third.set_read_timeout(Some(Duration::from_millis(300)))?;
+            let mut byte = [0u8; 1];
+            match third.read(&mut byte) {
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                other => bail!("the third client was served over the limit: {other:?}"),
+            }
+            drop(first);
+            third.set_read_timeout(Some(PATIENCE))?;
+            ensure!(read_to_close(&mut third)? == b"Hello third");
+            Ok(())
+        },
+    )?;
     ensure!(stats.limit_paused >= 1 && stats.answered == 1, "{stats:?}");
     Ok(())
 }
@@ -303,12 +360,18 @@ pub fn fd_exhaustion<C: Connection + 'static>() -> Result<()> {
         let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
         // The client's socket exists before the table fills; it connects afterwards.
         let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
-        setrlimit(Resource::RLIMIT_NOFILE, (open_fd_count()? + 64) as u64, hard)?;
+        setrlimit(
+            Resource::RLIMIT_NOFILE,
+            (open_fd_count()? + 64) as u64,
+            hard,
+        )?;
         let mut fillers = Vec::new();
         let filled = loop {
             match std::fs::File::open("/dev/null") {
                 Ok(file) => fillers.push(file),
-                Err(e) if e.raw_os_error() == Some(nix::errno::Errno::EMFILE as i32) => break Ok(()),
+                Err(e) if e.raw_os_error() == Some(nix::errno::Errno::EMFILE as i32) => {
+                    break Ok(());
+                }
                 Err(e) => break Err(e),
             }
             if fillers.len() > 100_000 {
@@ -333,7 +396,11 @@ pub fn fd_exhaustion<C: Connection + 'static>() -> Result<()> {
         let mut client = waited?;
         client.set_read_timeout(Some(PATIENCE))?;
         let reply = read_to_close(&mut client)?;
-        ensure!(reply == b"Hello after the drought", "got {:?}", String::from_utf8_lossy(&reply));
+        ensure!(
+            reply == b"Hello after the drought",
+            "got {:?}",
+            String::from_utf8_lossy(&reply)
+        );
         still_answers(server.addr)
     })?;
     ensure!(stats.accept_paused >= 1 && stats.answered == 2, "{stats:?}");

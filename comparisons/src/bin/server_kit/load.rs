@@ -130,12 +130,20 @@ async fn drive(opts: LoadOptions) -> anyhow::Result<LoadReport> {
             };
             let mut reply = Vec::with_capacity(expected.len());
             while Instant::now() < stop_at
-                && tickets.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(1)).is_ok()
+                && tickets
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |t| t.checked_sub(1))
+                    .is_ok()
             {
                 let sent = Instant::now();
                 reply.clear();
-                let remaining = stop_at.saturating_duration_since(sent).max(Duration::from_millis(1));
-                let result = tokio::time::timeout(remaining, one_request(addr, source, &request, &mut reply)).await;
+                let remaining = stop_at
+                    .saturating_duration_since(sent)
+                    .max(Duration::from_millis(1));
+                let result = tokio::time::timeout(
+                    remaining,
+                    one_request(addr, source, &request, &mut reply),
+                )
+                .await;
                 let error = match result {
                     Ok(Ok(())) if *reply == *expected => None,
                     Ok(Ok(())) => Some(format!("wrong reply of {} bytes", reply.len())),
@@ -145,7 +153,8 @@ async fn drive(opts: LoadOptions) -> anyhow::Result<LoadReport> {
                 match error {
                     None => {
                         me.ok += 1;
-                        me.latency_us.saturating_record(sent.elapsed().as_micros() as u64);
+                        me.latency_us
+                            .saturating_record(sent.elapsed().as_micros() as u64);
                     }
                     Some(e) => {
                         me.errors += 1;
@@ -170,7 +179,10 @@ async fn drive(opts: LoadOptions) -> anyhow::Result<LoadReport> {
         if report.first_error.is_none() {
             report.first_error = worker.first_error;
         }
-        report.latency_us.add(&worker.latency_us).context("merging histograms")?;
+        report
+            .latency_us
+            .add(&worker.latency_us)
+            .context("merging histograms")?;
     }
     report.elapsed = started.elapsed();
     Ok(report)

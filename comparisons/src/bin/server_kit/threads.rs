@@ -57,18 +57,21 @@ pub fn run(opts: &ServerOptions) -> anyhow::Result<()> {
 }
 
 fn accept_loop(listener: &TcpListener, opts: &ServerOptions) {
-    let slots = Arc::new(Slots { open: Mutex::new(0), freed: Condvar::new() });
+    let slots = Arc::new(Slots {
+        open: Mutex::new(0),
+        freed: Condvar::new(),
+    });
     loop {
         slots.take(opts.max_connections);
         match listener.accept() {
             // A client: serve it on a thread of its own.
             Ok((stream, _)) => {
-                let (slots2, max_request, idle) = (slots.clone(), opts.max_request, opts.idle_timeout);
-                let spawned = thread::Builder::new()
-                    .spawn(move || {
-                        serve(&stream, max_request, idle);
-                        slots2.give();
-                    });
+                let (slots2, max_request, idle) =
+                    (slots.clone(), opts.max_request, opts.idle_timeout);
+                let spawned = thread::Builder::new().spawn(move || {
+                    serve(&stream, max_request, idle);
+                    slots2.give();
+                });
                 if spawned.is_err() {
                     // No thread for it: the stream was dropped with the closure (closed).
                     slots.give();

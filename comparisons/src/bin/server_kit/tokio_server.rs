@@ -30,8 +30,12 @@ pub fn run(opts: &ServerOptions, runtime: Runtime) -> anyhow::Result<()> {
         eprintln!("server-tokio: could not raise the open-file limit: {e}");
     }
     let rt = match runtime {
-        Runtime::Current => tokio::runtime::Builder::new_current_thread().enable_all().build(),
-        Runtime::Multi => tokio::runtime::Builder::new_multi_thread().enable_all().build(),
+        Runtime::Current => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Runtime::Multi => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
     }
     .context("building the tokio runtime")?;
     rt.block_on(serve(opts.clone()))
