@@ -6,7 +6,7 @@
 //! runs). Each server runs in a child process (this binary, `serverbench serve KIND`), pinned to
 //! one CPU; the load generator runs in this process pinned to another. Loopback only.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -14,8 +14,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Parser, Subcommand, ValueEnum};
 use nix::sched::{CpuSet, sched_setaffinity};
+use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::signal::{Signal, kill};
-use nix::unistd::{Pid, SysconfVar, sysconf};
+use nix::unistd::Pid;
 use stackless::server_common::{ServerOptions, raise_fd_limit, serve_with};
 
 #[path = "server_kit/load.rs"]
@@ -138,6 +139,28 @@ fn serve(kind: Kind, cpu: Option<usize>, opts: &ServerOptions) -> Result<()> {
     if let Some(cpu) = cpu {
         pin(cpu)?;
     }
+    // For each line on stdin, report this process's CPU time (all threads, including those that
+    // have exited, in microseconds): the benchmark reads it before and after a measurement.
+    std::thread::spawn(|| {
+        for line in std::io::stdin().lines() {
+            if line.is_err() {
+                break;
+            }
+            let Ok(usage) = getrusage(UsageWho::RUSAGE_SELF) else {
+                break;
+            };
+            let micros =
+                |t: nix::sys::time::TimeVal| t.tv_sec() as i64 * 1_000_000 + t.tv_usec() as i64;
+            let mut out = std::io::stdout().lock();
+            let total = micros(usage.user_time()) + micros(usage.system_time());
+            if writeln!(out, "cpu_us {total}")
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
     match kind {
         Kind::Stackless => serve_with::<stackless::server::NativeConnection>(opts),
         Kind::Stackful => serve_with::<stackful::server::StackfulConnection>(opts),
@@ -151,6 +174,8 @@ fn serve(kind: Kind, cpu: Option<usize>, opts: &ServerOptions) -> Result<()> {
 struct Server {
     child: Child,
     addr: SocketAddr,
+    stdin: std::process::ChildStdin,
+    stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Server {
@@ -163,13 +188,15 @@ impl Server {
             cmd.args(["--cpu", &cpu.to_string()]);
         }
         let mut child = cmd
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .context("spawning a server")?;
-        let stdout = child.stdout.take().context("no stdout")?;
+        let stdin = child.stdin.take().context("no stdin")?;
+        let mut stdout = BufReader::new(child.stdout.take().context("no stdout")?);
         let mut line = String::new();
-        BufReader::new(stdout)
+        stdout
             .read_line(&mut line)
             .context("reading the server's first line")?;
         let addr = match line.trim().strip_prefix("listening on ") {
@@ -180,7 +207,12 @@ impl Server {
                 bail!("{kind:?} server said {line:?} instead of `listening on`");
             }
         };
-        Ok(Server { child, addr })
+        Ok(Server {
+            child,
+            addr,
+            stdin,
+            stdout,
+        })
     }
 
     fn pid(&self) -> Pid {
@@ -201,14 +233,19 @@ impl Server {
             .context("bad VmRSS")
     }
 
-    /// User + system CPU time so far, in seconds (fields 14 and 15 of /proc/PID/stat).
-    fn cpu_seconds(&self) -> Result<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
-        let after_name = &stat[stat.rfind(')').context("bad stat")? + 2..];
-        let fields: Vec<&str> = after_name.split_whitespace().collect();
-        let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-        let per_second = sysconf(SysconfVar::CLK_TCK)?.context("no CLK_TCK")? as f64;
-        Ok(ticks as f64 / per_second)
+    /// User + system CPU time of the whole server process so far, in seconds, as it reports it.
+    fn cpu_seconds(&mut self) -> Result<f64> {
+        writeln!(self.stdin).context("asking the server for its CPU time")?;
+        let mut line = String::new();
+        self.stdout
+            .read_line(&mut line)
+            .context("reading the server's CPU time")?;
+        let micros: u64 = line
+            .trim()
+            .strip_prefix("cpu_us ")
+            .with_context(|| format!("server said {line:?}"))?
+            .parse()?;
+        Ok(micros as f64 / 1e6)
     }
 
     fn open_fds(&self) -> Result<usize> {
@@ -240,6 +277,7 @@ struct Sample {
     p50: u64,
     p99: u64,
     cpu: f64,
+    cpu_us_per_request: f64,
     errors: u64,
     summary: String,
 }
@@ -255,9 +293,10 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 fn measure_throughput(cli: &Cli, kind: Kind, connections: u64) -> Result<Sample> {
     let server_cpu = (!cli.no_pin).then_some(cli.server_cpu);
-    let server = Server::spawn(kind, server_cpu, &["--max-connections", "20000"])?;
+    let mut server = Server::spawn(kind, server_cpu, &["--max-connections", "20000"])?;
+    let addr = server.addr;
     let load = |requests: u64| load::LoadOptions {
-        addr: server.addr,
+        addr,
         connections,
         requests,
         payload: 16,
@@ -267,7 +306,7 @@ fn measure_throughput(cli: &Cli, kind: Kind, connections: u64) -> Result<Sample>
     load::run(&load((cli.requests / 10).max(connections)))?;
     let cpu_before = server.cpu_seconds()?;
     let report = load::run(&load(cli.requests))?;
-    let cpu = (server.cpu_seconds()? - cpu_before) / report.elapsed.as_secs_f64();
+    let cpu_used = server.cpu_seconds()? - cpu_before;
     server.stop()?;
     ensure!(
         report.ok > 0,
@@ -278,7 +317,8 @@ fn measure_throughput(cli: &Cli, kind: Kind, connections: u64) -> Result<Sample>
         rps: report.requests_per_second(),
         p50: report.latency_us.value_at_quantile(0.5),
         p99: report.latency_us.value_at_quantile(0.99),
-        cpu,
+        cpu: cpu_used / report.elapsed.as_secs_f64(),
+        cpu_us_per_request: cpu_used * 1e6 / report.ok.max(1) as f64,
         errors: report.errors,
         summary: report.summary(),
     })
@@ -343,7 +383,7 @@ fn bench(cli: &Cli) -> Result<()> {
     let started = Instant::now();
     println!("## Servers side by side\n");
     println!(
-        "Method: each server runs in its own process{}; the load generator (`comparisons` bin `loadgen`'s code, one tokio current-thread runtime){} opens the given number of concurrent client loops, each connecting, sending a {}-byte request plus `\\n\\n`, reading the reply to the end and checking it. Every request is a new connection (the protocol closes after replying). {} requests per measurement after a warm-up of a tenth as many, {} rounds with the servers in rotating order; the table shows medians over rounds. Server CPU is the server process's user+system time over the measurement's wall time (100% = one core busy).\n",
+        "Method: each server runs in its own process{}; the load generator (`comparisons` bin `loadgen`'s code, one tokio current-thread runtime){} opens the given number of concurrent client loops, each connecting, sending a {}-byte request plus `\\n\\n`, reading the reply to the end and checking it. Every request is a new connection (the protocol closes after replying). {} requests per measurement after a warm-up of a tenth as many, {} rounds with the servers in rotating order; the table shows medians over rounds. Server CPU is the server process's user+system time (getrusage, all its threads, reported by the server on request) during the measurement: over the wall time it is how busy the server was (100% = one core), per request it is what the server spends, and one-core capacity = 1 s / (CPU per request) is the requests/s one core could serve. Kernel TCP work on loopback is partly charged to the sending side (the load generator for requests, the server for replies), the same way for every server.\n",
         if cli.no_pin {
             String::new()
         } else {
@@ -382,39 +422,51 @@ fn bench(cli: &Cli) -> Result<()> {
         }
     }
     println!(
-        "| server | concurrent connections | requests/s | p50 latency (us) | p99 latency (us) | server CPU | errors |"
+        "| server | concurrent connections | requests/s | p50 latency (us) | p99 latency (us) | server CPU busy | server CPU per request (us) | one-core capacity (requests/s) | errors |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let mut medians = vec![vec![f64::NAN; kinds.len()]; cli.concurrency.len()];
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    // medians[c][k] = (requests/s, CPU microseconds per request)
+    let mut medians = vec![vec![(f64::NAN, f64::NAN); kinds.len()]; cli.concurrency.len()];
     for (ci, &connections) in cli.concurrency.iter().enumerate() {
         for (k, kind) in kinds.iter().enumerate() {
             let s = &samples[ci][k];
             let rps = median(s.iter().map(|x| x.rps).collect());
-            medians[ci][k] = rps;
+            let cpu_us = median(s.iter().map(|x| x.cpu_us_per_request).collect());
+            medians[ci][k] = (rps, cpu_us);
             println!(
-                "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0}% | {} |",
+                "| {} | {} | {:.0} | {:.0} | {:.0} | {:.0}% | {:.1} | {:.0} | {} |",
                 kind.name(),
                 connections,
                 rps,
                 median(s.iter().map(|x| x.p50 as f64).collect()),
                 median(s.iter().map(|x| x.p99 as f64).collect()),
                 100.0 * median(s.iter().map(|x| x.cpu).collect()),
+                cpu_us,
+                1e6 / cpu_us,
                 s.iter().map(|x| x.errors).sum::<u64>()
             );
         }
     }
     let pos = |kind: Kind| kinds.iter().position(|&k| k == kind);
-    if let (Some(ours), Some(tokio)) = (pos(Kind::Stackless), pos(Kind::TokioCurrent)) {
-        println!("\nRatio of medians, stackless / tokio current-thread (target at least 0.9):\n");
+    if let (Some(tokio), true) = (pos(Kind::TokioCurrent), pos(Kind::Stackless).is_some()) {
+        println!(
+            "\nRatios to tokio current-thread (target for stackless: at least 0.9). \"measured\" divides requests/s, which only shows the servers' own speed when their CPU is near 100% busy; \"one core\" divides one-core capacity (tokio's CPU per request / ours), which holds whether or not the load generator kept the server busy:\n"
+        );
         for (ci, &connections) in cli.concurrency.iter().enumerate() {
-            let mut line = format!(
-                "- {connections} connections: stackless {:.2}x",
-                medians[ci][ours] / medians[ci][tokio]
-            );
-            if let Some(sf) = pos(Kind::Stackful) {
-                line += &format!(", stackful {:.2}x", medians[ci][sf] / medians[ci][tokio]);
-            }
-            println!("{line}");
+            let (t_rps, t_cpu) = medians[ci][tokio];
+            let parts: Vec<String> = [Kind::Stackless, Kind::Stackful]
+                .into_iter()
+                .filter_map(|kind| pos(kind).map(|k| (kind, medians[ci][k])))
+                .map(|(kind, (rps, cpu))| {
+                    format!(
+                        "{} measured {:.2}x, one core {:.2}x",
+                        kind.arg(),
+                        rps / t_rps,
+                        t_cpu / cpu
+                    )
+                })
+                .collect();
+            println!("- {connections} connections: {}", parts.join("; "));
         }
     }
     if cli.idle_connections > 0 {
