@@ -149,8 +149,7 @@ fn serve(kind: Kind, cpu: Option<usize>, opts: &ServerOptions) -> Result<()> {
             let Ok(usage) = getrusage(UsageWho::RUSAGE_SELF) else {
                 break;
             };
-            let micros =
-                |t: nix::sys::time::TimeVal| t.tv_sec() as i64 * 1_000_000 + t.tv_usec() as i64;
+            let micros = |t: nix::sys::time::TimeVal| t.tv_sec() * 1_000_000 + t.tv_usec();
             let mut out = std::io::stdout().lock();
             let total = micros(usage.user_time()) + micros(usage.system_time());
             if writeln!(out, "cpu_us {total}")
