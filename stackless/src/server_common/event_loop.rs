@@ -276,6 +276,14 @@ impl<C: Connection> EventLoop<C> {
             return;
         }
         entry.last_active = now;
+        self.resume(key);
+    }
+
+    /// Runs connection `key` until it waits again or finishes.
+    fn resume(&mut self, key: usize) {
+        let Some(entry) = self.conns.get_mut(key) else {
+            return;
+        };
         match entry.conn.resume() {
             // Suspended again: remember what for.
             Step::Wait(wait) => {
@@ -382,21 +390,7 @@ impl<C: Connection> EventLoop<C> {
             waiting: Wait::Readable,
             last_active: now,
         });
-        let entry = &mut self.conns[key];
         // The request is often already there: do not wait for an event to read it.
-        match entry.conn.resume() {
-            // Waiting: the edge-triggered events will resume it.
-            Step::Wait(wait) => {
-                if wait == Wait::Writable {
-                    self.stats.write_waits += 1;
-                }
-                entry.waiting = wait;
-            }
-            // Answered (or refused) without waiting at all.
-            Step::Done(outcome) => {
-                self.stats.record(outcome);
-                self.close(key);
-            }
-        }
+        self.resume(key);
     }
 }
