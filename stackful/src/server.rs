@@ -18,6 +18,21 @@ use mio::net::TcpStream;
 use stackless::server_common::{Connection, EventLoop, Outcome, Step, Wait, serve_blocking};
 
 /// The stackful server: `Server::bind(&opts)?.run_until(shutdown)`.
+///
+/// A server is not `Send` (its coroutines are not), so it is bound and run in the thread that
+/// serves; [`scenarios::Running`](stackless::server_common::scenarios::Running) does that:
+///
+/// ```
+/// use stackful::server::StackfulConnection;
+/// use stackless::server_common::ServerOptions;
+/// use stackless::server_common::scenarios::{Running, exchange};
+///
+/// let server = Running::start::<StackfulConnection>(&ServerOptions::default())?; // 127.0.0.1:0
+/// assert_eq!(exchange(server.addr, b"doc\n\n")?, b"Hello doc");
+/// let stats = server.stop()?;
+/// assert_eq!(stats.answered, 1);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub type Server = EventLoop<StackfulConnection>;
 
 /// Usable stack per connection (plus one guard page, so an overflow faults instead of

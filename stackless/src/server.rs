@@ -18,6 +18,21 @@ use mio::net::TcpStream;
 use crate::server_common::{Connection, EventLoop, Fill, Outcome, RequestBuffer, Step, Wait, fill};
 
 /// The stackless server: `Server::bind(&opts)?.run_until(shutdown)`.
+///
+/// A server is not `Send` (its coroutines are not), so it is bound and run in the thread that
+/// serves; [`scenarios::Running`](crate::server_common::scenarios::Running) does that:
+///
+/// ```
+/// use stackless::server::NativeConnection;
+/// use stackless::server_common::ServerOptions;
+/// use stackless::server_common::scenarios::{Running, exchange};
+///
+/// let server = Running::start::<NativeConnection>(&ServerOptions::default())?; // 127.0.0.1:0
+/// assert_eq!(exchange(server.addr, b"doc\n\n")?, b"Hello doc");
+/// let stats = server.stop()?;
+/// assert_eq!(stats.answered, 1);
+/// # Ok::<(), anyhow::Error>(())
+/// ```
 pub type Server = EventLoop<NativeConnection>;
 
 /// One connection as a boxed native coroutine.
