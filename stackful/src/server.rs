@@ -56,7 +56,9 @@ pub struct StackPool {
 impl StackPool {
     fn take(&mut self) -> io::Result<DefaultStack> {
         match self.free.pop() {
+            // A stack of a finished connection: no system call.
             Some(stack) => Ok(stack),
+            // None free: map a new one (plus its guard page).
             None => DefaultStack::new(STACK_SIZE),
         }
     }
@@ -85,7 +87,9 @@ impl Connection for StackfulConnection {
 
     fn resume(&mut self) -> Step {
         match self.coroutine.resume(()) {
+            // Suspended (deep inside `read` or `write`) until the socket is ready for this.
             CoroutineResult::Yield(wait) => Step::Wait(wait),
+            // `serve_blocking` returned: the connection is over.
             CoroutineResult::Return(outcome) => Step::Done(outcome),
         }
     }
@@ -204,7 +208,9 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(10);
         let outcome = loop {
             match co.resume(()) {
+                // Waiting for the socket: poll again shortly.
                 CoroutineResult::Yield(_) => std::thread::sleep(Duration::from_millis(1)),
+                // Served.
                 CoroutineResult::Return(outcome) => break outcome,
             }
             assert!(Instant::now() < deadline, "connection never finished");

@@ -51,7 +51,9 @@ impl Connection for NativeConnection {
 
     fn resume(&mut self) -> Step {
         match self.coroutine.as_mut().resume(()) {
+            // The coroutine yielded what it waits for.
             CoroutineState::Yielded(wait) => Step::Wait(wait),
+            // It returned: the connection is over.
             CoroutineState::Complete(outcome) => Step::Done(outcome),
         }
     }

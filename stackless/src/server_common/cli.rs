@@ -58,12 +58,15 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 /// prints what it did to stderr and exits 0.
 pub fn serve_cli<C: Connection>(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let opts = match ServerOptions::try_parse_from(args) {
+        // Valid options.
         Ok(opts) => opts,
         // `--help` and `--version` exit 0, usage errors 2.
         Err(e) => e.exit(),
     };
     match serve_with::<C>(&opts) {
+        // Stopped by a signal.
         Ok(()) => ExitCode::SUCCESS,
+        // Could not bind, or the event loop failed.
         Err(e) => {
             eprintln!("server: {e:#}");
             ExitCode::FAILURE

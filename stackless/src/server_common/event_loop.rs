@@ -224,6 +224,7 @@ impl<C: Connection> EventLoop<C> {
                 .poll
                 .poll(&mut events, Some(wake_at.saturating_duration_since(now)))
             {
+                // Events (or the timeout): handle them below.
                 Ok(()) => {}
                 // A signal arrived while waiting: just look again.
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
@@ -268,7 +269,9 @@ impl<C: Connection> EventLoop<C> {
         };
         let ready = event.is_error()
             || match entry.waiting {
+                // Bytes to read, or the peer closed its side (the read will say so).
                 Wait::Readable => event.is_readable() || event.is_read_closed(),
+                // Room to write, or the peer went away (the write will fail).
                 Wait::Writable => event.is_writable() || event.is_write_closed(),
             };
         if !ready {
@@ -378,7 +381,9 @@ impl<C: Connection> EventLoop<C> {
             return;
         }
         let conn = match C::start(stream, self.opts.max_request, &mut self.shared) {
+            // Ready to run.
             Ok(conn) => conn,
+            // No resources for it (e.g. no memory for a stack).
             Err(_) => {
                 // The stream was dropped inside `start`; closing it removed it from epoll.
                 self.stats.start_failed += 1;
