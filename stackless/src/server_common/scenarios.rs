@@ -303,7 +303,14 @@ pub fn partial_writes<C: Connection + 'static>() -> Result<()> {
             ..opts()
         },
         |server| {
-            let mut client = connect(server.addr)?;
+            // A fixed, small receive buffer turns off the kernel's autotuning (which may grow to
+            // tens of MiB), so the reply cannot fit in the buffers: the server's send buffer is at
+            // most `net.ipv4.tcp_wmem`'s maximum (4 MiB by default), well under SIZE.
+            let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+            socket.set_recv_buffer_size(64 << 10)?;
+            socket.connect(&server.addr.into())?;
+            let mut client = TcpStream::from(socket);
+            client.set_read_timeout(Some(PATIENCE))?;
             let body: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 26) as u8).collect();
             client.write_all(&body)?;
             client.write_all(b"\n\n")?;
