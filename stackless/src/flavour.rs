@@ -108,6 +108,12 @@ impl fmt::Display for FlavourUnavailable {
 
 impl std::error::Error for FlavourUnavailable {}
 
+impl From<FlavourUnavailable> for std::io::Error {
+    fn from(e: FlavourUnavailable) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
+    }
+}
+
 /// Fails with [`FlavourUnavailable`] unless `flavour` is one of `available`.
 ///
 /// Demos call this at the top of their `run_flavour` so that asking a demo for a flavour it lacks
@@ -200,6 +206,28 @@ fn available_names(available: &[Flavour]) -> String {
         .map(|f| f.name())
         .collect::<Vec<_>>()
         .join("|")
+}
+
+/// Test helper for the demo modules: runs every flavour in `available` and compares its output
+/// with `expected`; checks that every other flavour is refused with an error.
+#[cfg(test)]
+pub(crate) fn assert_output(
+    available: &[Flavour],
+    run_flavour: impl Fn(Flavour, &mut Vec<u8>) -> std::io::Result<()>,
+    expected: &str,
+) {
+    for flavour in Flavour::ALL {
+        let mut out = Vec::new();
+        let result = run_flavour(flavour, &mut out);
+        if available.contains(&flavour) {
+            assert!(result.is_ok(), "{flavour}: {result:?}");
+            assert_eq!(String::from_utf8_lossy(&out), expected, "flavour {flavour}");
+        } else {
+            let err = result.expect_err("an unavailable flavour must be refused");
+            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{flavour}");
+            assert!(out.is_empty(), "{flavour} wrote output before refusing");
+        }
+    }
 }
 
 #[cfg(test)]
