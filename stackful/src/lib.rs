@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod counter;
 pub mod fib;
+pub mod pipeline;
 pub mod say;
 pub mod scheduler;
 pub mod send;

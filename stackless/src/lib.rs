@@ -13,3 +13,6 @@ pub mod say;
 pub mod scheduler;
 pub mod send;
 pub mod tree;
+
+pub mod logdata;
+pub mod pipeline;
