@@ -1,0 +1,30 @@
+//! The CPU-bound work used by the parallelism experiment, and its calibration.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+/// Runs `iters` rounds of a xorshift generator: pure CPU work with no memory traffic.
+pub fn cpu_work(iters: u64) -> u64 {
+    let mut x = black_box(0x9E37_79B9_7F4A_7C15_u64);
+    for _ in 0..iters {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+    }
+    black_box(x)
+}
+
+/// Number of [`cpu_work`] iterations that take about `target` on this machine (at least 1000).
+pub fn calibrate(target: Duration) -> u64 {
+    let mut iters = 100_000u64;
+    loop {
+        let t = Instant::now();
+        cpu_work(iters);
+        let el = t.elapsed();
+        if el >= Duration::from_millis(20) || iters > 1 << 40 {
+            let per = el.as_secs_f64() / iters as f64;
+            return ((target.as_secs_f64() / per.max(1e-12)) as u64).max(1000);
+        }
+        iters *= 4;
+    }
+}
