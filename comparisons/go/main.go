@@ -34,6 +34,7 @@ type samples struct {
 	ProbeLatencyNs float64   `json:"probe_latency_ns"`
 	OneNs          []float64 `json:"one_ns"`
 	TwoNs          []float64 `json:"two_ns"`
+	TwoCPUNs       []float64 `json:"two_cpu_ns"`
 	Notes          []string  `json:"notes"`
 }
 
@@ -220,9 +221,20 @@ func calibrate(target time.Duration) uint64 {
 	}
 }
 
-func cpuUnits(units int, iters uint64) float64 {
+// processCPUNs is the CPU time (user + system) this process has used, in ns.
+func processCPUNs() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuUnits runs units goroutines of CPU-bound work at once; returns wall ns and CPU ns used.
+func cpuUnits(units int, iters uint64) (float64, float64) {
 	var wg sync.WaitGroup
 	wg.Add(units)
+	cpu := processCPUNs()
 	t := time.Now()
 	for i := 0; i < units; i++ {
 		go func() {
@@ -231,7 +243,7 @@ func cpuUnits(units int, iters uint64) float64 {
 		}()
 	}
 	wg.Wait()
-	return float64(time.Since(t).Nanoseconds())
+	return float64(time.Since(t).Nanoseconds()), processCPUNs() - cpu
 }
 
 func main() {
@@ -249,7 +261,7 @@ func main() {
 		os.Exit(2)
 	}
 	s := samples{MemoryBytes: []float64{}, VirtualBytes: []float64{}, CreateNs: []float64{}, SwitchNs: []float64{},
-		UnitTids: []int64{}, OneNs: []float64{}, TwoNs: []float64{}, Notes: []string{}}
+		UnitTids: []int64{}, OneNs: []float64{}, TwoNs: []float64{}, TwoCPUNs: []float64{}, Notes: []string{}}
 	switch *part {
 	case "memory":
 		memory(*count, &s)
@@ -264,8 +276,11 @@ func main() {
 		preempt(time.Duration(*spinMs)*time.Millisecond, &s)
 		iters := calibrate(time.Duration(*workMs) * time.Millisecond)
 		for i := 0; i < *reps; i++ {
-			s.OneNs = append(s.OneNs, cpuUnits(1, iters))
-			s.TwoNs = append(s.TwoNs, cpuUnits(2, iters))
+			one, _ := cpuUnits(1, iters)
+			two, twoCPU := cpuUnits(2, iters)
+			s.OneNs = append(s.OneNs, one)
+			s.TwoNs = append(s.TwoNs, two)
+			s.TwoCPUNs = append(s.TwoCPUNs, twoCPU)
 		}
 	default:
 		fmt.Fprintln(os.Stderr, "-part must be memory or rest")

@@ -145,6 +145,7 @@ def cpu_units(units, iters):
             yield
 
     gens = [unit() for _ in range(units)]
+    cpu = time.process_time_ns()
     t = time.perf_counter_ns()
     while gens:
         for g in list(gens):
@@ -152,7 +153,7 @@ def cpu_units(units, iters):
                 next(g)
             except StopIteration:
                 gens.remove(g)
-    return float(time.perf_counter_ns() - t)
+    return float(time.perf_counter_ns() - t), float(time.process_time_ns() - cpu)
 
 
 def positive(text):
@@ -174,7 +175,7 @@ def main():
     p.add_argument("--tid-units", type=positive, default=8)
     a = p.parse_args()  # exits with status 2 on a usage error
     s = {k: [] for k in ("memory_bytes", "virtual_bytes", "create_ns", "switch_ns",
-                         "unit_tids", "one_ns", "two_ns", "notes")}
+                         "unit_tids", "one_ns", "two_ns", "two_cpu_ns", "notes")}
     s.update(creator_tid=0, written=0, seen=0, spin_ns=0.0, spinners=0, probe_latency_ns=0.0)
     if a.part == "memory":
         memory(a.count, s)
@@ -188,8 +189,10 @@ def main():
         preempt(a.spin_ms * 1_000_000, s)
         iters = calibrate(a.work_ms * 1_000_000)
         for _ in range(a.reps):
-            s["one_ns"].append(cpu_units(1, iters))
-            s["two_ns"].append(cpu_units(2, iters))
+            s["one_ns"].append(cpu_units(1, iters)[0])
+            wall, cpu = cpu_units(2, iters)
+            s["two_ns"].append(wall)
+            s["two_cpu_ns"].append(cpu)
     print(json.dumps(s))
 
 

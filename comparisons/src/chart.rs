@@ -12,7 +12,13 @@ use std::path::Path;
 pub type Bar = (String, Stat);
 
 /// Draws a bar chart of `bars` with a logarithmic y axis into the SVG file `path`.
-pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Result<()> {
+pub fn bar_chart(
+    path: &Path,
+    title: &str,
+    y_label: &str,
+    bars: &[Bar],
+    unit: fn(f64) -> String,
+) -> Result<()> {
     let e = |err: &dyn std::fmt::Display| anyhow!("drawing {}: {err}", path.display());
     let root = SVGBackend::new(path, (960, 540)).into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(&x))?;
@@ -39,12 +45,13 @@ pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Resul
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(80)
-        .build_cartesian_2d((0..n).into_segmented(), (lo..hi).log_scale())
+        .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), (lo..hi).log_scale())
         .map_err(|x| e(&x))?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .y_desc(y_label)
+        .y_label_formatter(&|v| unit(*v))
         .x_labels(n)
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => labels.get(*i).cloned().unwrap_or_default(),
@@ -76,6 +83,15 @@ pub fn bar_chart(path: &Path, title: &str, y_label: &str, bars: &[Bar]) -> Resul
             )
         }))
         .map_err(|x| e(&x))?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, (_, s))| {
+            Text::new(
+                unit(s.median),
+                (SegmentValue::Exact(i), s.max.max(floor) * 1.15),
+                ("sans-serif", 14),
+            )
+        }))
+        .map_err(|x| e(&x))?;
     root.present().map_err(|x| e(&x))?;
     Ok(())
 }
@@ -92,20 +108,23 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<()> {
     bar_chart(
         &dir.join("memory.svg"),
         "Resident memory per live suspended unit (median, min-max)",
-        "bytes (log scale)",
+        "per unit (log scale)",
         &pick(|r| r.memory_bytes),
+        crate::report::bytes,
     )?;
     bar_chart(
         &dir.join("switch.svg"),
         "Switch round trip, two switches (median, min-max)",
-        "ns (log scale)",
+        "time (log scale)",
         &pick(|r| r.switch_ns),
+        crate::report::nanos,
     )?;
     bar_chart(
         &dir.join("create.svg"),
         "Create, run to first suspension, destroy (median, min-max)",
-        "ns (log scale)",
+        "time (log scale)",
         &pick(|r| r.create_ns),
+        crate::report::nanos,
     )?;
     Ok(())
 }

@@ -75,30 +75,40 @@ pub fn preemptive(spin_ns: f64, spinners: u64, probe_latency_ns: f64) -> Verdict
     }
 }
 
-/// Ratio (two units / one unit) under which units count as running in parallel.
-pub const PARALLEL_RATIO: f64 = 1.75;
+/// Ratio under which two units count as running in parallel (see [`parallel`]).
+pub const PARALLEL_RATIO: f64 = 1.5;
 
-/// Parallel: two CPU-bound units took about the time of one rather than of two: the ratio of the
-/// medians is under 1.75. Load from other programs can only push a parallel pair's ratio up
-/// towards 2 (the pair competes with them for the cores) and leaves a one-at-a-time pair at 2, so
-/// the threshold sits above the middle.
+/// Parallel: two CPU-bound units ran in about the time of one rather than of two. Each repetition
+/// measures the pair's wall time and the CPU time the pair consumed; the CPU time of one unit is
+/// half of that, so `wall / (cpu / 2)` is about 1 when they ran at the same time and 2 or more
+/// when they took turns. Both figures come from the same run, so load from other programs that
+/// changes between runs cannot fake parallelism: units that take turns on one thread can never
+/// use more CPU time than wall time (ratio >= 2). Load can only make a parallel pair look slower.
+/// Parallel if the median ratio is under [`PARALLEL_RATIO`]. `one_ns` (one unit alone) is only
+/// reported.
 ///
 /// ```
 /// use comparisons::classify::parallel;
-/// assert!(parallel(&[100.0, 101.0], &[105.0, 110.0]).value);
-/// assert!(!parallel(&[100.0, 101.0], &[199.0, 205.0]).value);
+/// // pair: 100 ms of wall time, 190 ms of CPU time -> ~1.05x the time of one unit
+/// assert!(parallel(&[100e6], &[190e6], &[95e6]).value);
+/// // pair: 200 ms of wall time, 199 ms of CPU time -> ~2x: one at a time
+/// assert!(!parallel(&[200e6], &[199e6], &[100e6]).value);
 /// ```
-pub fn parallel(one_ns: &[f64], two_ns: &[f64]) -> Verdict {
-    let one = crate::stats::median(one_ns).unwrap_or(f64::NAN);
-    let two = crate::stats::median(two_ns).unwrap_or(f64::NAN);
-    let ratio = two / one;
+pub fn parallel(two_ns: &[f64], two_cpu_ns: &[f64], one_ns: &[f64]) -> Verdict {
+    let ratios: Vec<f64> = two_ns
+        .iter()
+        .zip(two_cpu_ns)
+        .map(|(w, c)| w / (c / 2.0))
+        .collect();
+    let ratio = crate::stats::median(&ratios).unwrap_or(f64::NAN);
+    let med = |v: &[f64]| crate::stats::median(v).unwrap_or(f64::NAN) / 1e6;
     Verdict {
         value: ratio < PARALLEL_RATIO,
         evidence: format!(
-            "one CPU-bound unit {:.1} ms, two at once {:.1} ms (ratio {:.2}; ~1 = parallel, ~2 = one at a time)",
-            one / 1e6,
-            two / 1e6,
-            ratio
+            "two CPU-bound units together took {:.1} ms of wall time for {:.1} ms of CPU time, {ratio:.2}x the time one of them needed (~1 = parallel, 2 or more = one at a time); one unit alone: {:.1} ms",
+            med(two_ns),
+            med(two_cpu_ns),
+            med(one_ns)
         ),
     }
 }
@@ -114,7 +124,7 @@ mod tests {
 
     #[test]
     fn parallel_nan_is_no() {
-        assert!(!parallel(&[], &[]).value);
+        assert!(!parallel(&[], &[], &[]).value);
     }
 
     #[test]

@@ -25,6 +25,26 @@ pub struct Machine {
     pub python: Option<String>,
     /// The run's parameters.
     pub params: crate::params::Params,
+    /// 1-, 5- and 15-minute load averages (`/proc/loadavg`) when the run started.
+    pub load_average_start: Option<[f64; 3]>,
+    /// The same when the run ended.
+    pub load_average_end: Option<[f64; 3]>,
+}
+
+/// Parses the three load averages at the start of a `/proc/loadavg` text.
+///
+/// ```
+/// assert_eq!(comparisons::machine::parse_loadavg("0.50 1.00 2.50 1/100 42\n"), Some([0.5, 1.0, 2.5]));
+/// assert_eq!(comparisons::machine::parse_loadavg("x"), None);
+/// ```
+pub fn parse_loadavg(text: &str) -> Option<[f64; 3]> {
+    let mut it = text.split_whitespace().map(|w| w.parse::<f64>().ok());
+    Some([it.next()??, it.next()??, it.next()??])
+}
+
+/// This machine's load averages now.
+pub fn load_average() -> Option<[f64; 3]> {
+    parse_loadavg(&std::fs::read_to_string("/proc/loadavg").ok()?)
 }
 
 fn cpu_model() -> String {
@@ -100,6 +120,24 @@ pub fn iso_utc(secs: u64) -> String {
 }
 
 impl Machine {
+    /// A warning when other programs kept the CPUs busy during the run (1-minute load average above
+    /// the number of cores at its start or end), which makes timings and the parallelism
+    /// experiment unreliable.
+    pub fn busy_warning(&self) -> Option<String> {
+        let loads: Vec<f64> = [self.load_average_start, self.load_average_end]
+            .iter()
+            .flatten()
+            .map(|l| l[0])
+            .collect();
+        let max = loads.iter().copied().fold(0.0, f64::max);
+        (max > self.cores as f64).then(|| {
+            format!(
+                "the machine was busy during this run (1-minute load average up to {max:.1} on {} cores): timings are noisy, and units that can run in parallel may have found no free core, so rerun on an idle machine before trusting them",
+                self.cores
+            )
+        })
+    }
+
     /// Describes this machine now.
     pub fn detect(params: crate::params::Params) -> Machine {
         let secs = std::time::SystemTime::now()
@@ -117,6 +155,8 @@ impl Machine {
             go: None,
             python: None,
             params,
+            load_average_start: load_average(),
+            load_average_end: None,
         }
     }
 }

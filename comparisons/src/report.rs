@@ -150,7 +150,7 @@ fn how(kind: Kind) -> [&'static str; 4] {
             "(VmRSS with N boxed native coroutines suspended at their first yield - VmRSS before) / N, in a fresh process; includes the allocator's per-block overhead",
             "(VmSize with the N coroutines - before) / N",
             "Box::pin(#[coroutine] closure), resume to the first yield, drop",
-            "Pin::resume(x) into the coroutine and `yield acc` back: one round trip",
+            "Pin::resume(x) into the coroutine and `yield acc` back: one round trip (the compiler may inline the resumed state machine into the loop, as it can in real code)",
         ],
         Kind::StacklessGenawaiter => [
             "(VmRSS with N genawaiter::rc::Gen generators suspended at their first yield - VmRSS before) / N, in a fresh process",
@@ -179,7 +179,7 @@ fn experiment_text(which: &str, v: &Verdict) -> String {
             "one unit per scheduler worker spins without yielding; then another unit is made runnable; pre-emptive if it runs before half the spin time"
         }
         _ => {
-            "two CPU-bound units at once vs one; parallel if the pair takes under 1.75x the time of one (other load can only push a parallel pair towards 2x)"
+            "two CPU-bound units at once; from the wall time and the CPU time of the pair, parallel if the pair took under 1.5x the time one unit needed"
         }
     };
     format!("{how}. Measured: {}", v.evidence)
@@ -231,7 +231,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
     let managed = classify::managed_by_os(s.creator_tid, &s.unit_tids);
     let address = classify::own_address_space(s.written, s.seen);
     let preempt = classify::preemptive(s.spin_ns, s.spinners, s.probe_latency_ns);
-    let parallel = classify::parallel(&s.one_ns, &s.two_ns);
+    let parallel = classify::parallel(&s.two_ns, &s.two_cpu_ns, &s.one_ns);
     let memory = Stat::from_samples(&s.memory_bytes);
     article.holds = Holds {
         memory_bytes: holds_memory(kind, memory.as_ref()),
@@ -400,7 +400,7 @@ pub fn markdown(report: &Report) -> String {
     );
     let _ = writeln!(
         o,
-        "- Parameters: {} run, {} repetitions, spin {} ms, CPU-bound unit ≈ {} ms ({} iterations), {} live units in the thread-id experiment; live units for memory: {}\n",
+        "- Parameters: {} run, {} repetitions, spin {} ms, CPU-bound unit ≈ {} ms ({} iterations), {} live units in the thread-id experiment; live units for memory: {}",
         if p.quick { "quick" } else { "full" },
         p.reps,
         p.spin_ms,
@@ -413,6 +413,16 @@ pub fn markdown(report: &Report) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some(l) = m.load_average_start {
+        let end = m
+            .load_average_end
+            .map_or(String::new(), |e| format!(", at the end {:.2}", e[0]));
+        let _ = writeln!(o, "- Load average (1 min) at the start: {:.2}{end}", l[0]);
+    }
+    o.push('\n');
+    if let Some(w) = m.busy_warning() {
+        let _ = writeln!(o, "> **Warning**: {w}.\n");
+    }
     o.push_str("## Summary\n\n");
     o.push_str(&summary_table(report));
     o.push_str("\n\"≠article\" marks a cell where this machine disagrees with the article.\n\n");
@@ -674,6 +684,7 @@ mod tests {
             probe_latency_ns: 100.0,
             one_ns: vec![10.0],
             two_ns: vec![20.0],
+            two_cpu_ns: vec![20.0],
             ..Samples::default()
         };
         let r = build_row(Kind::Stackless, Ok(s));

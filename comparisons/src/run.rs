@@ -129,6 +129,10 @@ pub fn run(cfg: &Config) -> (Report, bool) {
         eprintln!("  done in {:.1} s", t.elapsed().as_secs_f64());
         rows_out.push(report::build_row(kind, samples));
     }
+    machine.load_average_end = crate::machine::load_average();
+    if let Some(w) = machine.busy_warning() {
+        eprintln!("warning: {w}");
+    }
     (
         Report {
             machine,

@@ -33,6 +33,8 @@ pub struct Samples {
     pub one_ns: Vec<f64>,
     /// Wall time of two such units at once, per repetition, in ns.
     pub two_ns: Vec<f64>,
+    /// CPU time the two units consumed together, per repetition, in ns.
+    pub two_cpu_ns: Vec<f64>,
     /// Stackless rows: `size_of` one unit.
     #[serde(default)]
     pub size_of_bytes: Option<f64>,

@@ -251,13 +251,19 @@ fn preemption_probe_both_ways() {
 
 #[test]
 fn parallelism_classifier_both_ways() {
-    assert!(classify::parallel(&[100.0, 98.0, 103.0], &[110.0, 130.0, 120.0]).value);
-    assert!(!classify::parallel(&[100.0, 98.0, 103.0], &[190.0, 200.0, 210.0]).value);
-    // the measuring code returns wall times for one and for two units
+    // synthetic timings: (pair wall, pair CPU) per repetition
+    assert!(classify::parallel(&[100.0, 98.0, 103.0], &[190.0, 180.0, 200.0], &[95.0]).value);
+    assert!(!classify::parallel(&[200.0, 210.0, 190.0], &[199.0, 200.0, 185.0], &[95.0]).value);
     let _g = lock();
-    let one = Stackless::cpu_units(1, 1000).unwrap();
-    let two = Stackless::cpu_units(2, 1000).unwrap();
-    assert!(one > 0.0 && two > 0.0);
+    // units that take turns on one thread never use more CPU time than wall time
+    let (wall, cpu) = Stackless::cpu_units(2, 2_000_000).unwrap();
+    assert!(
+        !classify::parallel(&[wall], &[cpu], &[wall / 2.0]).value,
+        "{wall} {cpu}"
+    );
+    // two OS threads may use up to two CPUs at once: the figures are finite and positive
+    let (wall, cpu) = OsThread::cpu_units(2, 2_000_000).unwrap();
+    assert!(wall > 0.0 && cpu > 0.0);
 }
 
 #[test]

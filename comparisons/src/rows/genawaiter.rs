@@ -136,7 +136,8 @@ impl Style for Genawaiter {
         Ok((1, latency))
     }
 
-    fn cpu_units(units: usize, iters: u64) -> Result<f64> {
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+        let cpu = crate::work::process_cpu_ns();
         let mut us: Vec<_> = (0..units)
             .map(|_| {
                 Gen::new(move |co: Co<u64, ()>| async move {
@@ -157,6 +158,6 @@ impl Style for Genawaiter {
                 }
             }
         }
-        Ok(ns_since(t))
+        Ok((ns_since(t), crate::work::process_cpu_ns() - cpu))
     }
 }

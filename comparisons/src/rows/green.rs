@@ -182,12 +182,13 @@ impl Style for GreenThread {
         Ok((spinners as u64, latency))
     }
 
-    fn cpu_units(units: usize, iters: u64) -> Result<f64> {
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+        let cpu = crate::work::process_cpu_ns();
         let t = Instant::now();
         let hs: Vec<_> = (0..units).map(|_| spawn(move || cpu_work(iters))).collect();
         for h in hs {
             join(h)?;
         }
-        Ok(ns_since(t))
+        Ok((ns_since(t), crate::work::process_cpu_ns() - cpu))
     }
 }

@@ -32,8 +32,9 @@ pub trait Style {
     /// Runs one spinner per scheduler worker for `spin` without yielding, then makes a probe unit
     /// runnable; returns (spinners, ns until the probe first ran).
     fn preempt(spin: Duration) -> Result<(u64, f64)>;
-    /// Wall ns for `units` (1 or 2) units each doing [`crate::work::cpu_work`]`(iters)` at once.
-    fn cpu_units(units: usize, iters: u64) -> Result<f64>;
+    /// Runs `units` (1 or 2) units each doing [`crate::work::cpu_work`]`(iters)` at once; returns
+    /// (wall ns, CPU ns they consumed together).
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)>;
 }
 
 /// Runs every experiment of `S`, with memory taken by `memory` (which may run the measurement in
@@ -85,10 +86,11 @@ pub fn measure<S: Style>(
     s.spinners = spinners;
     s.probe_latency_ns = latency;
     for _ in 0..params.reps {
-        s.one_ns
-            .push(S::cpu_units(1, params.work_iters).context("parallel")?);
-        s.two_ns
-            .push(S::cpu_units(2, params.work_iters).context("parallel")?);
+        let (one, _) = S::cpu_units(1, params.work_iters).context("parallel")?;
+        let (two, two_cpu) = S::cpu_units(2, params.work_iters).context("parallel")?;
+        s.one_ns.push(one);
+        s.two_ns.push(two);
+        s.two_cpu_ns.push(two_cpu);
     }
     Ok(s)
 }

@@ -192,7 +192,8 @@ impl Style for Process {
         Ok((spinners as u64, latency))
     }
 
-    fn cpu_units(units: usize, iters: u64) -> Result<f64> {
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+        let cpu = crate::work::children_cpu_ns();
         let t = Instant::now();
         let mut pids = Vec::new();
         for _ in 0..units {
@@ -204,6 +205,6 @@ impl Style for Process {
         for p in pids {
             wait(p)?;
         }
-        Ok(ns_since(t))
+        Ok((ns_since(t), crate::work::children_cpu_ns() - cpu))
     }
 }

@@ -163,7 +163,8 @@ impl Style for Stackful {
         Ok((1, latency))
     }
 
-    fn cpu_units(units: usize, iters: u64) -> Result<f64> {
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+        let cpu = crate::work::process_cpu_ns();
         let mut us = (0..units)
             .map(|_| {
                 Ok(Coroutine::with_stack(
@@ -181,6 +182,6 @@ impl Style for Stackful {
             .collect::<Result<Vec<Unit>>>()?;
         let t = Instant::now();
         round_robin(&mut us);
-        Ok(ns_since(t))
+        Ok((ns_since(t), crate::work::process_cpu_ns() - cpu))
     }
 }

@@ -173,7 +173,8 @@ impl Style for Stackless {
         Ok((1, latency))
     }
 
-    fn cpu_units(units: usize, iters: u64) -> Result<f64> {
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+        let cpu = crate::work::process_cpu_ns();
         let mut us: Vec<Boxed<u64>> = (0..units)
             .map(|_| {
                 Box::pin(
@@ -191,6 +192,6 @@ impl Style for Stackless {
             .collect();
         let t = Instant::now();
         round_robin(&mut us);
-        Ok(ns_since(t))
+        Ok((ns_since(t), crate::work::process_cpu_ns() - cpu))
     }
 }

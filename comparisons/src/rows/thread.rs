@@ -209,7 +209,8 @@ impl Style for OsThread {
         Ok((spinners as u64, latency))
     }
 
-    fn cpu_units(units: usize, iters: u64) -> Result<f64> {
+    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+        let cpu = crate::work::process_cpu_ns();
         let t = Instant::now();
         let hs = (0..units)
             .map(|_| {
@@ -221,6 +222,6 @@ impl Style for OsThread {
         for h in hs {
             join(h)?;
         }
-        Ok(ns_since(t))
+        Ok((ns_since(t), crate::work::process_cpu_ns() - cpu))
     }
 }
