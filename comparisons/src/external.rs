@@ -91,15 +91,15 @@ pub fn run_json(mut cmd: Command) -> Result<Samples> {
         .with_context(|| format!("parsing the JSON printed by {cmd:?}"))
 }
 
-/// Fills `s` from the outputs of a separate memory run per repetition and one run of the rest.
+/// Fills `rest` with the figures of a separate memory run per repetition (and the first memory
+/// run's notes).
 fn merge(mut rest: Samples, memory: Vec<Samples>) -> Samples {
-    for m in memory {
+    for (i, m) in memory.into_iter().enumerate() {
         rest.memory_bytes.extend(m.memory_bytes);
         rest.virtual_bytes.extend(m.virtual_bytes);
-        for n in m.notes {
-            if !rest.notes.contains(&n) {
-                rest.notes.push(n);
-            }
+        if i == 0 {
+            rest.notes
+                .extend(m.notes.into_iter().map(|n| format!("{n} (first repetition)")));
         }
     }
     rest

@@ -623,9 +623,14 @@ pub fn guide(report: &Report) -> String {
         measured(report).filter(|r| f(r) == Some(true)).collect()
     };
     let par = pick(|r| r.parallel);
+    let busy = if report.machine.busy_warning().is_some() {
+        " This run was on a busy machine (see the warning at the top), where even units that can run in parallel may find no second free core: rerun it on an idle machine before deciding on this line."
+    } else {
+        ""
+    };
     let _ = writeln!(
         g,
-        "- **CPU-bound work over several cores**: only the styles that ran two CPU-bound units in about the time of one here: {}. The others interleave on one thread; combine them with threads for CPU work.",
+        "- **CPU-bound work over several cores**: the styles that ran two CPU-bound units in about the time of one here: {}. The single-threaded coroutine styles take turns on their thread by design; combine them with threads (or a multi-threaded runtime) for CPU work.{busy}",
         names(&par)
     );
     let pre = pick(|r| r.preemptive);
