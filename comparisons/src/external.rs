@@ -98,8 +98,11 @@ fn merge(mut rest: Samples, memory: Vec<Samples>) -> Samples {
         rest.memory_bytes.extend(m.memory_bytes);
         rest.virtual_bytes.extend(m.virtual_bytes);
         if i == 0 {
-            rest.notes
-                .extend(m.notes.into_iter().map(|n| format!("{n} (first repetition)")));
+            rest.notes.extend(
+                m.notes
+                    .into_iter()
+                    .map(|n| format!("{n} (first repetition)")),
+            );
         }
     }
     rest
