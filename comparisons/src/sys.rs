@@ -99,10 +99,45 @@ pub fn write_all(fd: i32, buf: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// [`read_exact_raw`] with an error for the parent side.
+/// How long the parent waits for a child's message before giving up (a child that died before
+/// writing must not hang the run).
+pub const READ_TIMEOUT_MS: i32 = 30_000;
+
+/// Reads exactly `buf.len()` bytes from `fd` for the parent side: an error on end of file, on a
+/// read error, or when nothing arrives within [`READ_TIMEOUT_MS`].
 pub fn read_exact(fd: i32, buf: &mut [u8]) -> Result<()> {
-    if !read_exact_raw(fd, buf) {
-        bail!("read from pipe failed or hit end of file");
+    let mut done = 0;
+    while done < buf.len() {
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: p is one valid pollfd, matching the count of 1.
+        let rc = unsafe { libc::poll(&mut p, 1, READ_TIMEOUT_MS) };
+        if rc < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            bail!("poll on pipe: {e}");
+        }
+        if rc == 0 {
+            bail!("no message from a child within {READ_TIMEOUT_MS} ms");
+        }
+        // SAFETY: the pointer and length describe the unfilled tail of `buf`.
+        let n = unsafe { libc::read(fd, buf[done..].as_mut_ptr().cast(), buf.len() - done) };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            bail!("read from pipe: {e}");
+        }
+        if n == 0 {
+            bail!("pipe closed before the message arrived");
+        }
+        done += n as usize;
     }
     Ok(())
 }
@@ -153,5 +188,15 @@ mod tests {
         read_exact(p.r, &mut buf).expect("read");
         wait(pid).expect("wait");
         assert_eq!(&buf, b"ok");
+    }
+
+    #[test]
+    fn read_reports_end_of_file() {
+        let mut p = Pipe::new().expect("pipe");
+        write_all(p.w, b"a").expect("write");
+        p.close_write();
+        let mut buf = [0u8; 2];
+        let e = read_exact(p.r, &mut buf).expect_err("only one byte was written");
+        assert!(e.to_string().contains("closed"), "{e}");
     }
 }
