@@ -180,6 +180,7 @@ fn every_row_measures_and_matches_the_schema() {
     // the round trip through JSON keeps everything
     let back: comparisons::report::Report = serde_json::from_value(json).unwrap();
     assert_eq!(back, report);
+    let _ = std::fs::remove_dir_all(&cfg.tools_dir);
 }
 
 #[test]
@@ -204,6 +205,7 @@ fn missing_tools_give_skipped_rows_that_say_why() {
     );
     let md = comparisons::report::markdown(&report);
     assert!(md.contains("skipped: go not found: apt-get install golang-go"));
+    let _ = std::fs::remove_dir_all(&cfg.tools_dir);
 }
 
 #[test]
@@ -239,7 +241,8 @@ fn thread_id_probe_both_ways() {
 #[test]
 fn preemption_probe_both_ways() {
     let _g = lock();
-    let spin = Duration::from_millis(400);
+    // long enough that even a heavily loaded kernel scheduler runs the probe within half of it
+    let spin = Duration::from_millis(1000);
     let (n, lat) = OsThread::preempt(spin).unwrap();
     assert!(
         classify::preemptive(spin.as_nanos() as f64, n, lat).value,
@@ -269,12 +272,13 @@ fn parallelism_classifier_both_ways() {
 #[test]
 fn stackless_memory_counts_heap_and_size() {
     let _g = lock();
-    let m = run::memory_in_process(Kind::Stackless, 1000).unwrap();
+    let m = run::memory_in_process(Kind::Stackless, 10_000).unwrap();
     let size = m.size_of_bytes.unwrap();
     let heap = m.heap_bytes.unwrap();
     assert!(size > 0.0);
-    // one Box per unit holding exactly the coroutine
-    assert_eq!(heap, size);
+    // one Box per unit holding exactly the coroutine (the test harness's own threads may
+    // allocate meanwhile: tolerate up to 10 KB of that over the 10 000 units)
+    assert!((heap - size).abs() < 1.0, "heap {heap} size {size}");
     let g = run::memory_in_process(Kind::StacklessGenawaiter, 1000).unwrap();
     assert!(g.heap_bytes.unwrap() > 0.0);
     let s = run::memory_in_process(Kind::Stackful, 8).unwrap();
@@ -301,10 +305,13 @@ fn outputs_are_written() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("comparison.json")).unwrap())
             .unwrap();
     check_schema(&json);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&cfg.tools_dir);
 }
 
 #[test]
 fn usage_errors_exit_2() {
+    let _g = lock();
     let exe = env!("CARGO_BIN_EXE_comparisons");
     for args in [
         vec!["--bogus"],

@@ -70,18 +70,22 @@ impl Style for Process {
     fn memory(count: usize) -> Result<MemSample> {
         let before = procfs::pss(None)?;
         let (pids, ready, hold) = fork_held(count, zero)?;
-        let mut buf = [0u8; 8];
-        for _ in 0..count {
-            read_exact(ready.r, &mut buf)?;
-        }
-        let mut total = procfs::pss(None)? as f64 - before as f64;
-        let mut vm = Vec::with_capacity(count);
-        for &p in &pids {
-            let st = procfs::status(Some(p))?;
-            total += procfs::pss(Some(p))? as f64 + st.pte_bytes as f64;
-            vm.push(st.vm_bytes as f64);
-        }
+        let measured = (|| -> Result<(f64, Vec<f64>)> {
+            let mut buf = [0u8; 8];
+            for _ in 0..count {
+                read_exact(ready.r, &mut buf)?;
+            }
+            let mut total = procfs::pss(None)? as f64 - before as f64;
+            let mut vm = Vec::with_capacity(count);
+            for &p in &pids {
+                let st = procfs::status(Some(p))?;
+                total += procfs::pss(Some(p))? as f64 + st.pte_bytes as f64;
+                vm.push(st.vm_bytes as f64);
+            }
+            Ok((total, vm))
+        })();
         release(&pids, hold)?;
+        let (total, vm) = measured?;
         Ok(MemSample {
             memory_bytes: total / count as f64,
             virtual_bytes: crate::stats::median(&vm).unwrap_or(0.0),
@@ -137,11 +141,13 @@ impl Style for Process {
         let (pids, ready, hold) = fork_held(units, gettid)?;
         let mut tids = Vec::with_capacity(units);
         let mut buf = [0u8; 8];
-        for _ in 0..units {
+        let read = (0..units).try_for_each(|_| {
             read_exact(ready.r, &mut buf)?;
             tids.push(i64::from_ne_bytes(buf));
-        }
+            Ok::<(), anyhow::Error>(())
+        });
         release(&pids, hold)?;
+        read?;
         Ok((creator, tids))
     }
 
