@@ -600,7 +600,10 @@ pub fn guide(report: &Report) -> String {
             nanos(*w),
             w / b
         );
-        if let Some(t) = thread.and_then(|t| med(&t.switch_ns)) {
+        if let Some(t) = thread
+            .filter(|t| t.kind != worst.kind)
+            .and_then(|t| med(&t.switch_ns))
+        {
             let _ = write!(g, " Between OS threads a round trip costs {}.", nanos(t));
         }
         g.push('\n');
