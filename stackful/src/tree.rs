@@ -22,7 +22,9 @@
 use std::io::{self, Write};
 
 use corosensei::stack::{DefaultStack, Stack};
-use corosensei::{Coroutine, CoroutineResult, ScopedCoroutine, Yielder};
+use corosensei::{CoroutineResult, ScopedCoroutine, Yielder};
+
+use crate::stacks::measure_stack_use;
 
 pub use stackless::tree::Node;
 
@@ -108,67 +110,6 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
         write!(out, "{value} ")?;
     }
     writeln!(out)
-}
-
-/// The byte every stack byte is painted with before a measurement.
-const PAINT: u8 = 0xA5;
-
-/// Measures how much of a `size`-byte stack some code touches: paints a fresh stack, hands it to
-/// `run`, which runs the code on it and gives it back (a coroutine built on `&mut stack`, or
-/// one built on `stack` and finished or `force_unwind`ed, then `into_stack`; or
-/// `corosensei::on_stack(&mut stack, f)` for plain code), then finds the deepest byte no longer
-/// painted.
-///
-/// The figure is the stack's high-water mark in bytes (a frame byte that happens to be written
-/// with the paint value would be missed, so it may undercount by a few bytes). Errors if the
-/// stack cannot be mapped or `run` returns a different stack.
-pub fn measure_stack_use(
-    size: usize,
-    run: impl FnOnce(DefaultStack) -> DefaultStack,
-) -> io::Result<usize> {
-    let size = size.max(corosensei::stack::MIN_STACK_SIZE);
-    let stack = DefaultStack::new(size)?;
-    let base = stack.base().get();
-    // `DefaultStack::new(size)` maps `[base - size, base)` read-write (the guard page lies
-    // below it), whatever the page size.
-    let low = base - size;
-    // SAFETY: `[low, low + size)` is mapped read-write (above), owned by `stack`, which we hold;
-    // no coroutine runs on it yet, so nothing else reads or writes it.
-    unsafe { std::ptr::write_bytes(low as *mut u8, PAINT, size) };
-    let stack = run(stack);
-    if stack.base().get() != base {
-        return Err(io::Error::other(
-            "measure_stack_use: `run` returned another stack",
-        ));
-    }
-    // SAFETY: the same read-write range of the same stack, which we own again; the coroutine that
-    // ran on it is finished and dropped (`into_stack` consumed it), so nothing writes to it.
-    let bytes = unsafe { std::slice::from_raw_parts(low as *const u8, size) };
-    let untouched = bytes.iter().take_while(|&&b| b == PAINT).count();
-    Ok(size - untouched)
-}
-
-/// The stack a coroutine touches: [`measure_stack_use`] on a stack of `size` bytes, with the
-/// coroutine `make` builds on it resumed once per item of `inputs` (fewer if it finishes), then
-/// dropped the way `Drop` does it if unfinished (`force_unwind`, which runs on its stack).
-pub fn measure_coroutine<I, Y, R>(
-    size: usize,
-    make: impl FnOnce(DefaultStack) -> Coroutine<I, Y, R, DefaultStack>,
-    inputs: impl IntoIterator<Item = I>,
-) -> io::Result<usize> {
-    measure_stack_use(size, |stack| {
-        let mut co = make(stack);
-        for input in inputs {
-            if co.done() {
-                break;
-            }
-            co.resume(input);
-        }
-        if !co.done() {
-            co.force_unwind();
-        }
-        co.into_stack()
-    })
 }
 
 /// The stack a traversal of `root` touches, measured with [`measure_stack_use`] on a stack of
