@@ -130,6 +130,7 @@ pub struct StackPool {
     max_idle: usize,
     idle: Vec<DefaultStack>,
     allocated: u64,
+    reused: u64,
 }
 
 impl StackPool {
@@ -148,6 +149,7 @@ impl StackPool {
             max_idle,
             idle: Vec::new(),
             allocated: 0,
+            reused: 0,
         }
     }
 
@@ -172,6 +174,12 @@ impl StackPool {
         self.allocated
     }
 
+    /// How many times this pool has handed out an idle stack instead of mapping one: one per
+    /// [`StackPool::get`] that found an idle stack.
+    pub fn stacks_reused(&self) -> u64 {
+        self.reused
+    }
+
     /// A stack from the pool, or a freshly mapped one if the pool is empty.
     ///
     /// # Errors
@@ -179,6 +187,7 @@ impl StackPool {
     /// The `mmap` or `mprotect` error if a fresh stack cannot be mapped.
     pub fn get(&mut self) -> io::Result<DefaultStack> {
         if let Some(stack) = self.idle.pop() {
+            self.reused += 1;
             return Ok(stack);
         }
         let stack = DefaultStack::new(self.stack_size).map_err(|e| {
@@ -239,6 +248,7 @@ impl std::fmt::Debug for StackPool {
             .field("max_idle", &self.max_idle)
             .field("idle", &self.idle.len())
             .field("allocated", &self.allocated)
+            .field("reused", &self.reused)
             .finish()
     }
 }
@@ -433,6 +443,7 @@ mod tests {
             assert_eq!(create_pooled(&mut pool)?, 2 + 3);
         }
         assert_eq!(pool.stacks_allocated(), 1);
+        assert_eq!(pool.stacks_reused(), 99);
         assert_eq!(pool.idle(), 1);
         Ok(())
     }
@@ -444,6 +455,7 @@ mod tests {
             create_pooled(&mut pool)?;
         }
         assert_eq!(pool.stacks_allocated(), 10);
+        assert_eq!(pool.stacks_reused(), 0);
         assert_eq!(pool.idle(), 0);
         Ok(())
     }
