@@ -457,7 +457,7 @@ Task 3 terminated
                     y,
                     Task::new(move |y, _| {
                         y.suspend(None);
-                        if i % 100 == 50 {
+                        if i == 500 {
                             panic!("child {i} panics");
                         }
                         if i % 2 == 1 {
@@ -475,9 +475,14 @@ Task 3 terminated
             }
         }));
         let text = output(|out| sched.mainloop(out));
-        assert_eq!(text.matches(" terminated\n").count(), 1_001 - 10);
-        assert_eq!(sched.panics().len(), 10);
+        assert_eq!(text.matches(" terminated\n").count(), 1_000);
+        assert_eq!(sched.panics().len(), 1);
         let (mapped_after, reused_after, _) = pool_counters();
+        println!(
+            "1,001 sequential tasks: {} stacks mapped, {} reused",
+            mapped_after - mapped,
+            reused_after - reused
+        );
         assert!(
             mapped_after - mapped <= 2,
             "1,001 tasks mapped {} stacks",
@@ -495,11 +500,18 @@ Task 3 terminated
     #[test]
     fn a_rerun_workload_maps_no_stack() {
         let n: u64 = 1000 * 2;
+        let (mapped_before, _, _) = pool_counters();
         assert_eq!(run_workload(1000, 2), n * (n + 1) / 2);
         let (mapped, reused, idle) = pool_counters();
         assert!(idle >= 1000, "{idle} stacks kept");
         assert_eq!(run_workload(1000, 2), n * (n + 1) / 2);
         let (mapped_again, reused_again, _) = pool_counters();
+        println!(
+            "1,000 live tasks: first run mapped {} stacks, rerun mapped {} and reused {}",
+            mapped - mapped_before,
+            mapped_again - mapped,
+            reused_again - reused
+        );
         assert_eq!(mapped_again, mapped, "the rerun mapped stacks");
         assert_eq!(reused_again - reused, 1000);
     }
