@@ -5,7 +5,8 @@
 use std::mem::size_of_val;
 
 use corosensei::stack::DefaultStack;
-use stackful::tree::{Node, measure_coroutine, measure_traversal, stack_size_for_depth};
+use stackful::stacks::measure_coroutine;
+use stackful::tree::{Node, measure_traversal, stack_size_for_depth};
 use stackful::{chain, counter, fib, say, tree};
 use stackless::tree::CountingAlloc;
 
