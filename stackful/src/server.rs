@@ -17,6 +17,8 @@ use mio::net::TcpStream;
 
 use stackless::server_common::{Connection, EventLoop, Outcome, Step, Wait, serve_blocking};
 
+use crate::stacks::StackPool;
+
 /// The stackful server: `Server::bind(&opts)?.run_until(shutdown)`.
 ///
 /// A server is not `Send` (its coroutines are not), so it is bound and run in the thread that
@@ -37,7 +39,7 @@ pub type Server = EventLoop<StackfulConnection>;
 
 /// Usable stack per connection (plus one guard page, so an overflow faults instead of
 /// corrupting memory). The test `the_handler_fits_its_stack_with_room_to_spare` paints a stack,
-/// serves a request on it and finds the lowest byte written: about 2.7–3 KiB in release builds
+/// serves a request on it and finds the lowest byte written: about 2.6–2.9 KiB in release builds
 /// and 4.1–4.4 KiB unoptimised (corosensei's entry frame, `serve_blocking` with its 2 KiB read
 /// buffer, `read`/`write` and the allocator growing the request). 8 KiB would do; 16 KiB leaves
 /// room for the allocator's and the kernel interface's slow paths at no resident cost, because
@@ -47,26 +49,13 @@ pub const STACK_SIZE: usize = 16 * 1024;
 /// Most finished stacks kept for reuse (each `mmap` + `mprotect` + `munmap` saved per connection).
 const POOL_LIMIT: usize = 1024;
 
-/// Stacks of finished connections, reused by new ones.
-#[derive(Default)]
-pub struct StackPool {
-    free: Vec<DefaultStack>,
-}
+/// The server's pool of [`STACK_SIZE`] stacks, reused by new connections
+/// ([`StackPool`], the pool the scheduler demo uses too).
+pub struct ServerStacks(pub StackPool);
 
-impl StackPool {
-    fn take(&mut self) -> io::Result<DefaultStack> {
-        match self.free.pop() {
-            // A stack of a finished connection: no system call.
-            Some(stack) => Ok(stack),
-            // None free: map a new one (plus its guard page).
-            None => DefaultStack::new(STACK_SIZE),
-        }
-    }
-
-    fn give(&mut self, stack: DefaultStack) {
-        if self.free.len() < POOL_LIMIT {
-            self.free.push(stack);
-        }
+impl Default for ServerStacks {
+    fn default() -> Self {
+        ServerStacks(StackPool::with_max_idle(STACK_SIZE, POOL_LIMIT))
     }
 }
 
@@ -76,10 +65,10 @@ pub struct StackfulConnection {
 }
 
 impl Connection for StackfulConnection {
-    type Shared = StackPool;
+    type Shared = ServerStacks;
 
-    fn start(stream: TcpStream, max_request: usize, pool: &mut StackPool) -> io::Result<Self> {
-        let stack = pool.take()?;
+    fn start(stream: TcpStream, max_request: usize, pool: &mut ServerStacks) -> io::Result<Self> {
+        let stack = pool.0.get()?;
         Ok(StackfulConnection {
             coroutine: connection(stream, max_request, stack),
         })
@@ -94,12 +83,9 @@ impl Connection for StackfulConnection {
         }
     }
 
-    fn finish(mut self, pool: &mut StackPool) {
-        if !self.coroutine.done() {
-            // Cut off while suspended (timeout, shutdown): unwind its stack, dropping the socket.
-            self.coroutine.force_unwind();
-        }
-        pool.give(self.coroutine.into_stack());
+    fn finish(self, pool: &mut ServerStacks) {
+        // Cut off while suspended (timeout, shutdown), it is unwound first, dropping the socket.
+        pool.0.recycle(self.coroutine);
     }
 }
 
@@ -161,65 +147,42 @@ impl Write for Suspending<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use corosensei::stack::Stack;
     use std::time::{Duration, Instant};
-
-    const PAINT: u8 = 0xA5;
-
-    /// The lowest address of the `STACK_SIZE` bytes below the base (`limit()` includes the guard).
-    fn usable_low(stack: &DefaultStack) -> usize {
-        stack.base().get() - STACK_SIZE
-    }
-
-    /// Bytes of `stack` below its base that no longer hold the paint.
-    fn touched(stack: &DefaultStack) -> usize {
-        let low = usable_low(stack);
-        // SAFETY: DefaultStack keeps [low, base) mapped readable and writable for its whole life
-        // (its guard page lies below `low`), and no coroutine runs on it now (it was just created
-        // or taken back with `into_stack`).
-        let bytes = unsafe { std::slice::from_raw_parts(low as *const u8, STACK_SIZE) };
-        bytes
-            .iter()
-            .position(|&b| b != PAINT)
-            .map_or(0, |low| bytes.len() - low)
-    }
 
     /// Runs one whole request (of `request_len` bytes) through a connection on a painted stack and
     /// returns how many bytes of the stack it touched.
     fn stack_high_water_mark(request_len: usize) -> io::Result<usize> {
-        let stack = DefaultStack::new(STACK_SIZE)?;
-        // SAFETY: as in `touched`: the mapping is ours, writable and unused.
-        unsafe { std::ptr::write_bytes(usable_low(&stack) as *mut u8, PAINT, STACK_SIZE) };
-        assert_eq!(touched(&stack), 0);
-
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let mut client = std::net::TcpStream::connect(listener.local_addr()?)?;
         let (accepted, _) = listener.accept()?;
         accepted.set_nonblocking(true)?;
-        let mut co = connection(TcpStream::from_std(accepted), 1 << 20, stack);
-        // Suspend once on an empty socket, like an idle connection, then get the request.
-        assert!(matches!(
-            co.resume(()),
-            CoroutineResult::Yield(Wait::Readable)
-        ));
-        let mut request = vec![b'x'; request_len];
-        request.extend_from_slice(b"\n\n");
-        client.write_all(&request)?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let outcome = loop {
-            match co.resume(()) {
-                // Waiting for the socket: poll again shortly.
-                CoroutineResult::Yield(_) => std::thread::sleep(Duration::from_millis(1)),
-                // Served.
-                CoroutineResult::Return(outcome) => break outcome,
-            }
-            assert!(Instant::now() < deadline, "connection never finished");
-        };
-        assert_eq!(outcome, Outcome::Answered);
         let mut reply = Vec::new();
+        let used = crate::stacks::measure_stack_use(STACK_SIZE, |stack| {
+            let mut co = connection(TcpStream::from_std(accepted), 1 << 20, stack);
+            // Suspend once on an empty socket, like an idle connection, then get the request.
+            assert!(matches!(
+                co.resume(()),
+                CoroutineResult::Yield(Wait::Readable)
+            ));
+            let mut request = vec![b'x'; request_len];
+            request.extend_from_slice(b"\n\n");
+            assert!(client.write_all(&request).is_ok());
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let outcome = loop {
+                match co.resume(()) {
+                    // Waiting for the socket: poll again shortly.
+                    CoroutineResult::Yield(_) => std::thread::sleep(Duration::from_millis(1)),
+                    // Served.
+                    CoroutineResult::Return(outcome) => break outcome,
+                }
+                assert!(Instant::now() < deadline, "connection never finished");
+            };
+            assert_eq!(outcome, Outcome::Answered);
+            co.into_stack()
+        })?;
         client.read_to_end(&mut reply)?;
         assert_eq!(reply.len(), request_len + 6);
-        Ok(touched(&co.into_stack()))
+        Ok(used)
     }
 
     #[test]

@@ -1,0 +1,292 @@
+//! Fixtures of the pipeline benchmark (`benches/pipeline.rs`) and of the `pipeline_ratio` example:
+//! a generated log, the pipeline styles run on it, the project's Python copy of the article's
+//! pipeline run on the same log, and the side-by-side ratio report.
+//!
+//! Two measurements. [`Input::Memory`]: the lines are already in memory (Rust reads them from a
+//! byte slice through the same line reader; Python reads them with the article's `readlines()`
+//! before its clock starts), so the figure is the pipeline's own cost; the targets are
+//! checked on this one. [`Input::File`]: end to end as the `pipeline` example runs (open the file,
+//! stream it through a 64 KiB `BufReader`, count; Python streams it too), where reading the file
+//! (a kernel copy per 64 KiB) is part of every style's cost.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use stackless::logdata::{ARTICLE_ADDRESSES, Counts, LogSpec, PipelineError};
+
+/// The project's Python copy of the article's pipeline (`benches/pipeline.py`).
+pub const PYTHON_PIPELINE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/pipeline.py");
+
+/// A generated access log, in memory and in a temporary file (removed on drop).
+#[derive(Debug)]
+pub struct LogFile {
+    /// Where the log is.
+    pub path: PathBuf,
+    /// The same log in memory.
+    pub bytes: Vec<u8>,
+    /// How it was generated (and so what each pipeline must count).
+    pub spec: LogSpec,
+}
+
+/// Where a pipeline reads the log from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// Lines already in memory.
+    Memory,
+    /// Streamed from the file, as the `pipeline` example does.
+    File,
+}
+
+impl Input {
+    /// Both inputs, the measurement first.
+    pub const ALL: [Input; 2] = [Input::Memory, Input::File];
+
+    /// Its name in reports and benchmark group names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Input::Memory => "in memory",
+            Input::File => "from the file",
+        }
+    }
+}
+
+impl LogFile {
+    /// Writes a log of `lines` lines (seed 2015) in which each of the article's three addresses
+    /// starts 1% of the lines, to a fresh temporary file.
+    pub fn generate(lines: u64) -> io::Result<Self> {
+        let each = lines / 100;
+        let addresses: Vec<(&str, u64)> = ARTICLE_ADDRESSES.iter().map(|&a| (a, each)).collect();
+        let spec = LogSpec::new(2015, lines, &addresses);
+        let bytes = spec.to_bytes()?;
+        let path = std::env::temp_dir().join(format!(
+            "coroutine-lab-pipeline-bench-{}-{lines}.log",
+            std::process::id()
+        ));
+        let written = std::fs::write(&path, &bytes);
+        let log = Self { path, bytes, spec };
+        written.map(|()| log) // on error, the drop removes the partial file
+    }
+}
+
+impl Drop for LogFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A way to run the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `stackless::pipeline::count`: native `#[coroutine]` stages.
+    Stackless,
+    /// `stackful::pipeline::count`: `corosensei` stages.
+    Stackful,
+    /// `stackless::pipeline::threaded::count`: a thread per stage, bounded channels.
+    Threaded,
+    /// `stackless::logdata::count_plain`: one loop, no coroutines (the limit).
+    Plain,
+}
+
+impl Style {
+    /// Every style, the limit first.
+    pub const ALL: [Style; 4] = [
+        Style::Plain,
+        Style::Stackless,
+        Style::Stackful,
+        Style::Threaded,
+    ];
+
+    /// Its name in benchmark ids and reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Style::Stackless => "stackless",
+            Style::Stackful => "stackful",
+            Style::Threaded => "threaded",
+            Style::Plain => "plain",
+        }
+    }
+
+    /// Counts `addresses` in `log`, read from `input`.
+    pub fn run(
+        self,
+        log: &LogFile,
+        input: Input,
+        addresses: &[&str],
+    ) -> Result<Counts, PipelineError> {
+        match input {
+            Input::Memory => self.count(&log.bytes[..], addresses),
+            Input::File => self.count(
+                BufReader::with_capacity(64 * 1024, File::open(&log.path)?),
+                addresses,
+            ),
+        }
+    }
+
+    fn count<R: BufRead>(self, reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
+        match self {
+            Style::Stackless => stackless::pipeline::count(reader, addresses),
+            Style::Stackful => stackful::pipeline::count(reader, addresses),
+            Style::Threaded => stackless::pipeline::threaded::count(reader, addresses),
+            Style::Plain => stackless::logdata::count_plain(reader, addresses),
+        }
+    }
+}
+
+/// One run of the Python pipeline, as it timed itself.
+#[derive(Debug, Clone, Copy)]
+pub struct PythonRun {
+    /// Time from opening the log to closing the flow (interpreter start-up excluded).
+    pub elapsed: Duration,
+    /// Lines it sent through the flow.
+    pub lines: u64,
+}
+
+/// Runs `benches/pipeline.py` on the log (with `--in-memory` for [`Input::Memory`]); `Ok(None)` if
+/// `python3` cannot be started.
+pub fn run_python(log: &LogFile, input: Input) -> Result<Option<PythonRun>, String> {
+    let mut python = Command::new("python3");
+    python.arg(PYTHON_PIPELINE);
+    if input == Input::Memory {
+        python.arg("--in-memory");
+    }
+    let output = match python.arg(&log.path).args(log.spec.address_list()).output() {
+        Ok(output) => output,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("starting python3: {e}")),
+    };
+    if !output.status.success() {
+        return Err(format!(
+            "python3 {PYTHON_PIPELINE} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut fields = stdout.split_whitespace().map(str::parse::<u64>);
+    let (Some(Ok(ns)), Some(Ok(lines))) = (fields.next(), fields.next()) else {
+        return Err(format!(
+            "unexpected output from {PYTHON_PIPELINE}: {stdout:?}"
+        ));
+    };
+    if lines != log.spec.lines {
+        return Err(format!(
+            "Python processed {lines} lines, the log has {}",
+            log.spec.lines
+        ));
+    }
+    Ok(Some(PythonRun {
+        elapsed: Duration::from_nanos(ns),
+        lines,
+    }))
+}
+
+/// Times `run` `runs` times and returns the median.
+fn median_time(
+    runs: usize,
+    mut run: impl FnMut() -> Result<Duration, String>,
+) -> Result<Duration, String> {
+    let mut times = (0..runs.max(1))
+        .map(|_| run())
+        .collect::<Result<Vec<_>, _>>()?;
+    times.sort();
+    Ok(times[times.len() / 2])
+}
+
+/// Measures every style and Python on one generated log of `lines` lines, side by side in one run
+/// (medians of `runs` runs, `runs.min(5)` for Python), for each [`Input`], and writes the lines per
+/// second and the ratios against the targets to `out`.
+pub fn ratio_report(lines: u64, runs: usize, out: &mut impl Write) -> Result<(), String> {
+    let log = LogFile::generate(lines).map_err(|e| format!("generating the log: {e}"))?;
+    let mut say =
+        |text: String| writeln!(out, "{text}").map_err(|e| format!("writing the report: {e}"));
+    say(format!(
+        "pipeline: {lines} generated lines ({} bytes); medians of {runs} runs ({} for Python)",
+        log.bytes.len(),
+        runs.min(5)
+    ))?;
+    for input in Input::ALL {
+        say(format!("-- lines {}", input.name()))?;
+        for line in measure(&log, input, runs)? {
+            say(line)?;
+        }
+    }
+    Ok(())
+}
+
+/// One [`Input`]'s part of [`ratio_report`], as report lines.
+fn measure(log: &LogFile, input: Input, runs: usize) -> Result<Vec<String>, String> {
+    let addresses = log.spec.address_list();
+    let expected = log.spec.expected();
+    let mut medians = Vec::new();
+    for style in Style::ALL {
+        let time = median_time(runs, || {
+            let start = Instant::now();
+            let counts =
+                std::hint::black_box(style.run(log, input, std::hint::black_box(&addresses)));
+            let elapsed = start.elapsed();
+            match counts {
+                Ok(counts) if counts == expected => Ok(elapsed),
+                other => Err(format!(
+                    "{} counted {other:?}, expected {expected:?}",
+                    style.name()
+                )),
+            }
+        })?;
+        medians.push((style, time));
+    }
+    let per_second = |t: Duration| log.spec.lines as f64 / t.as_secs_f64();
+    let plain = medians[0].1;
+    let check = input == Input::Memory; // the targets are about the pipelines' own cost
+    let mut report = Vec::new();
+    for &(style, time) in &medians {
+        let ratio = time.as_secs_f64() / plain.as_secs_f64();
+        let verdict = match style {
+            Style::Stackless | Style::Stackful if check => {
+                format!(
+                    " (target <= 1.5x: {})",
+                    if ratio <= 1.5 { "met" } else { "NOT met" }
+                )
+            }
+            _ => String::new(),
+        };
+        report.push(format!(
+            "{:<10} {:>14.0} lines/s  {:>6.2}x the plain loop's time{verdict}",
+            style.name(),
+            per_second(time),
+            ratio
+        ));
+    }
+    let python = median_time(runs.min(5), || match run_python(log, input)? {
+        Some(run) => Ok(run.elapsed),
+        None => Err("python3 not found: Python comparison skipped".to_owned()),
+    });
+    match python {
+        Ok(python) => {
+            report.push(format!(
+                "{:<10} {:>14.0} lines/s  (self-timed, start-up excluded)",
+                "python",
+                per_second(python)
+            ));
+            for &(style, time) in &medians[1..] {
+                let speedup = python.as_secs_f64() / time.as_secs_f64();
+                let verdict = match style {
+                    Style::Stackless | Style::Stackful if check => {
+                        format!(
+                            " (target >= 50x: {})",
+                            if speedup >= 50.0 { "met" } else { "NOT met" }
+                        )
+                    }
+                    _ => String::new(),
+                };
+                report.push(format!(
+                    "{} is {speedup:.1}x faster than Python{verdict}",
+                    style.name()
+                ));
+            }
+        }
+        Err(why) => report.push(why),
+    }
+    Ok(report)
+}

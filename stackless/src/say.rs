@@ -1,0 +1,140 @@
+//! `say.py`: three words, then the coroutine is exhausted; the demo resumes it four times.
+//!
+//! Easy: exhaustion is part of the type. A native coroutine answers
+//! `CoroutineState::Complete(())`, a `gen` block's iterator answers `None`, `genawaiter` answers
+//! `GeneratorState::Complete`, the hand-written [`manual::Say`] answers `None`;
+//! the demo prints `StopIteration` for it, as `say.py` does. Hard: resuming a native coroutine
+//! *again* after `Complete` panics ("coroutine resumed after completion"), so the caller must
+//! remember it finished; `gen` iterators and `manual::Say` keep answering `None`.
+//!
+//! ```
+//! let mut out = Vec::new();
+//! stackless::say::run(&mut out)?;
+//! assert_eq!(String::from_utf8_lossy(&out), "C\nJava\nPython\nStopIteration\n");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io::{self, Write};
+use std::ops::{Coroutine, CoroutineState};
+use std::pin::Pin;
+
+use genawaiter::GeneratorState;
+
+use crate::flavour::{Flavour, check_available};
+use crate::manual;
+
+/// The flavours this demo exists in.
+pub const FLAVOURS: &[Flavour] = &[
+    Flavour::Native,
+    Flavour::Gen,
+    Flavour::Genawaiter,
+    Flavour::Manual,
+];
+
+/// How many times the demo resumes the coroutine: one more than it has words.
+const STEPS: usize = 4;
+
+/// What the demo prints once the coroutine is exhausted (Python's exception name).
+const EXHAUSTED: &str = "StopIteration";
+
+/// `say` as a native `#[coroutine]` closure: three words, then `Complete(())`.
+pub fn native() -> impl Coroutine<Yield = &'static str, Return = ()> + Unpin {
+    #[coroutine]
+    || {
+        yield "C";
+        yield "Java";
+        yield "Python";
+    }
+}
+
+/// `say` as a `gen` block: an `Iterator` of three words.
+pub fn gen_block() -> impl Iterator<Item = &'static str> {
+    gen {
+        yield "C";
+        yield "Java";
+        yield "Python";
+    }
+}
+
+/// `say` with `genawaiter`.
+pub fn genawaiter() -> genawaiter::rc::Gen<&'static str, (), impl Future<Output = ()>> {
+    genawaiter::rc::Gen::new(|co| async move {
+        co.yield_("C").await;
+        co.yield_("Java").await;
+        co.yield_("Python").await;
+    })
+}
+
+/// Writes `say.py`'s output with the native flavour.
+pub fn run(out: &mut impl Write) -> io::Result<()> {
+    run_flavour(Flavour::Native, out)
+}
+
+/// Writes `say.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
+pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
+    check_available(flavour, FLAVOURS)?;
+    match flavour {
+        Flavour::Native => {
+            let mut co = native();
+            for _ in 0..STEPS {
+                match Pin::new(&mut co).resume(()) {
+                    CoroutineState::Yielded(word) => writeln!(out, "{word}")?,
+                    CoroutineState::Complete(()) => writeln!(out, "{EXHAUSTED}")?,
+                }
+            }
+        }
+        Flavour::Gen => {
+            let mut co = gen_block();
+            for _ in 0..STEPS {
+                writeln!(out, "{}", co.next().unwrap_or(EXHAUSTED))?;
+            }
+        }
+        Flavour::Genawaiter => {
+            let mut co = genawaiter();
+            for _ in 0..STEPS {
+                match co.resume() {
+                    GeneratorState::Yielded(word) => writeln!(out, "{word}")?,
+                    GeneratorState::Complete(()) => writeln!(out, "{EXHAUSTED}")?,
+                }
+            }
+        }
+        Flavour::Manual => {
+            let mut co = manual::Say::new();
+            for _ in 0..STEPS {
+                writeln!(out, "{}", co.resume().unwrap_or(EXHAUSTED))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flavour::assert_output;
+
+    const EXPECTED: &str = "C\nJava\nPython\nStopIteration\n";
+
+    #[test]
+    fn every_flavour_prints_the_contract() {
+        assert_output(FLAVOURS, run_flavour, EXPECTED);
+    }
+
+    #[test]
+    fn native_completes_after_three() {
+        let mut co = native();
+        let mut words = Vec::new();
+        while let CoroutineState::Yielded(w) = Pin::new(&mut co).resume(()) {
+            words.push(w);
+        }
+        assert_eq!(words, ["C", "Java", "Python"]);
+    }
+
+    #[test]
+    #[should_panic(expected = "after completion")]
+    fn native_resumed_after_completion_panics() {
+        let mut co = native();
+        while let CoroutineState::Yielded(_) = Pin::new(&mut co).resume(()) {}
+        let _ = Pin::new(&mut co).resume(());
+    }
+}
