@@ -53,13 +53,19 @@ impl Input {
     }
 }
 
+/// The benchmark's log recipe: `lines` lines (seed 2015) in which each of the article's three
+/// addresses starts 1% of the lines.
+pub fn bench_spec(lines: u64) -> LogSpec {
+    let each = lines / 100;
+    let addresses: Vec<(&str, u64)> = ARTICLE_ADDRESSES.iter().map(|&a| (a, each)).collect();
+    LogSpec::new(2015, lines, &addresses)
+}
+
 impl LogFile {
     /// Writes a log of `lines` lines (seed 2015) in which each of the article's three addresses
     /// starts 1% of the lines, to a fresh temporary file.
     pub fn generate(lines: u64) -> io::Result<Self> {
-        let each = lines / 100;
-        let addresses: Vec<(&str, u64)> = ARTICLE_ADDRESSES.iter().map(|&a| (a, each)).collect();
-        let spec = LogSpec::new(2015, lines, &addresses);
+        let spec = bench_spec(lines);
         let bytes = spec.to_bytes()?;
         let path = std::env::temp_dir().join(format!(
             "coroutine-lab-pipeline-bench-{}-{lines}.log",
@@ -125,12 +131,65 @@ impl Style {
         }
     }
 
-    fn count<R: BufRead>(self, reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
+    /// Counts `addresses` in the lines of `reader`.
+    pub fn count<R: BufRead>(self, reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
         match self {
             Style::Stackless => stackless::pipeline::count(reader, addresses),
             Style::Stackful => stackful::pipeline::count(reader, addresses),
             Style::Threaded => stackless::pipeline::threaded::count(reader, addresses),
             Style::Plain => stackless::logdata::count_plain(reader, addresses),
+        }
+    }
+}
+
+/// Work under every style, over the same bytes: what any line-by-line count must at least do. The
+/// gap between a floor and the plain loop is what the matcher and the loop cost; the floor itself
+/// is what no pipeline style can go under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Floor {
+    /// Find every newline with `memchr` (SIMD) and do nothing else: the one pass over the bytes
+    /// that finding the lines' first fields needs.
+    Scan,
+    /// The shared line reader alone: `stream_lines` over the bytes, each line copied into the lent
+    /// buffer, handed to a sink that only counts it.
+    Read,
+}
+
+impl Floor {
+    /// Both floors, the lower first.
+    pub const ALL: [Floor; 2] = [Floor::Scan, Floor::Read];
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Floor::Scan => "scan",
+            Floor::Read => "read",
+        }
+    }
+
+    /// What it measures, for reports.
+    pub fn what(self) -> &'static str {
+        match self {
+            Floor::Scan => "memchr over the bytes for every newline, nothing else",
+            Floor::Read => "the shared line reader, lines handed to a sink that only counts",
+        }
+    }
+
+    /// Does the floor's work over `bytes` and returns the number of lines it found.
+    pub fn run(self, bytes: &[u8]) -> Result<u64, PipelineError> {
+        match self {
+            Floor::Scan => {
+                let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+                Ok(newlines + u64::from(bytes.last().is_some_and(|&b| b != b'\n')))
+            }
+            Floor::Read => {
+                let mut lines = 0u64;
+                stackless::logdata::stream_lines(bytes, |line| {
+                    lines += 1;
+                    Ok::<_, PipelineError>(line)
+                })?;
+                Ok(lines)
+            }
         }
     }
 }
