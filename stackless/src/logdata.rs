@@ -106,7 +106,8 @@ pub fn first_field(line: &[u8]) -> &[u8] {
 /// Whether `line` is a request from `address`: its first field equals the address exactly (the
 /// article's `startswith` would also count `10.0.0.10` as `10.0.0.1`). The same answer as
 /// `first_field(line) == address.as_bytes()`, found by comparing only the address's length of bytes
-/// and the one after.
+/// and the one after. The byte after is tested first: on most lines it is not a field end (the first
+/// field is longer or shorter), which settles the answer with one load instead of a `memcmp` call.
 ///
 /// ```
 /// use stackless::logdata::is_from;
@@ -116,8 +117,8 @@ pub fn first_field(line: &[u8]) -> &[u8] {
 #[inline]
 pub fn is_from(line: &[u8], address: &str) -> bool {
     let address = address.as_bytes();
-    line.starts_with(address)
-        && line.get(address.len()).is_none_or(|&b| ends_field(b))
+    line.get(address.len()).is_none_or(|&b| ends_field(b))
+        && line.starts_with(address)
         && !address.iter().any(|&b| ends_field(b))
 }
 
