@@ -15,8 +15,13 @@ cd "$(dirname "$0")/.."
 cargo build --quiet --release -p benches --example pipeline_profile
 bin=target/release/examples/pipeline_profile
 count() { # instructions of one run: WORK PASSES
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$lines" "$2" 2>&1 |
-        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    local log
+    if ! log=$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$lines" "$2" 2>&1); then
+        echo "$1: the run failed:" >&2
+        grep -v '^==' <<<"$log" >&2
+        return 1
+    fi
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' <<<"$log"
 }
 echo "instructions per line, $lines lines in memory (valgrind --tool=callgrind, 3 passes minus 1)"
 for work in "${works[@]}"; do
