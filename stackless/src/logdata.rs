@@ -488,6 +488,13 @@ mod tests {
     }
 
     #[test]
+    fn the_stages_resume_argument_is_one_register_wide() {
+        // Every stage is resumed with an `Option<Line>`; a wider one is passed by pointer to a copy,
+        // which stalled every native-coroutine send (see `Line`).
+        assert_eq!(size_of::<Option<Line>>(), size_of::<usize>());
+    }
+
+    #[test]
     fn all_lines_can_be_listed() -> io::Result<()> {
         let spec = LogSpec::new(3, 50, &[("1.1.1.1", 30), ("1.1.1.10", 20)]);
         let counts =
