@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# AddressSanitizer (with LeakSanitizer) over the stackful crate's tests, doc tests included.
+# AddressSanitizer (with LeakSanitizer) over the stackful and stackless crates' tests, doc tests
+# included.
 #
 #   scripts/asan.sh
 #
-# 1. Runs `cargo test -p stackful` built with -Zsanitizer=address: must pass with no ASan/LSan
-#    report. `--features sanitizer` turns on corosensei's `sanitizer` feature, which tells ASan
+# 1. Runs `cargo test -p stackful`, then `cargo test -p stackless`, built with
+#    -Zsanitizer=address: both must pass with no ASan/LSan report. `--features sanitizer` turns on corosensei's `sanitizer` feature, which tells ASan
 #    about every stack switch (__sanitizer_start_switch_fiber / __sanitizer_finish_switch_fiber).
 #    Without it the tests still pass, but ASan warns "ignoring requested __asan_handle_no_return ...
 #    False positive error reports may follow": a panic or forced unwind on a coroutine stack looks
@@ -24,12 +25,17 @@ export RUSTDOCFLAGS="-Zsanitizer=address"
 export CARGO_TARGET_DIR="target/asan"
 target="$(rustc -vV | sed -n 's/^host: //p')"
 args=(-p stackful --features sanitizer --target "$target")
+stackless_args=(-p stackless --target "$target")
 
-echo "== 1. cargo test ${args[*]} (RUSTFLAGS=$RUSTFLAGS)"
+echo "== 1. cargo test ${args[*]}; cargo test ${stackless_args[*]} (RUSTFLAGS=$RUSTFLAGS)"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 if ! cargo test "${args[@]}" 2>&1 | tee "$log"; then
-    echo "asan.sh: FAILED: the tests failed under AddressSanitizer" >&2
+    echo "asan.sh: FAILED: the stackful tests failed under AddressSanitizer" >&2
+    exit 1
+fi
+if ! cargo test "${stackless_args[@]}" 2>&1 | tee -a "$log"; then
+    echo "asan.sh: FAILED: the stackless tests failed under AddressSanitizer" >&2
     exit 1
 fi
 if grep -E "AddressSanitizer|LeakSanitizer|WARNING: ASan" "$log" | grep -v "stack-overflow" >/dev/null; then
@@ -51,4 +57,4 @@ if ! grep -q "LeakSanitizer: detected memory leaks" "$log" || ! grep -q "Direct 
 fi
 grep -m1 "Direct leak of 1048576 byte" "$log"
 
-echo "asan.sh: OK: stackful tests pass under AddressSanitizer with no report; the leak probe is caught"
+echo "asan.sh: OK: stackful and stackless tests pass under AddressSanitizer with no report; the leak probe is caught"

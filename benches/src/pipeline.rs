@@ -53,13 +53,19 @@ impl Input {
     }
 }
 
+/// The benchmark's log recipe: `lines` lines (seed 2015) in which each of the article's three
+/// addresses starts 1% of the lines.
+pub fn bench_spec(lines: u64) -> LogSpec {
+    let each = lines / 100;
+    let addresses: Vec<(&str, u64)> = ARTICLE_ADDRESSES.iter().map(|&a| (a, each)).collect();
+    LogSpec::new(2015, lines, &addresses)
+}
+
 impl LogFile {
     /// Writes a log of `lines` lines (seed 2015) in which each of the article's three addresses
     /// starts 1% of the lines, to a fresh temporary file.
     pub fn generate(lines: u64) -> io::Result<Self> {
-        let each = lines / 100;
-        let addresses: Vec<(&str, u64)> = ARTICLE_ADDRESSES.iter().map(|&a| (a, each)).collect();
-        let spec = LogSpec::new(2015, lines, &addresses);
+        let spec = bench_spec(lines);
         let bytes = spec.to_bytes()?;
         let path = std::env::temp_dir().join(format!(
             "coroutine-lab-pipeline-bench-{}-{lines}.log",
@@ -125,12 +131,67 @@ impl Style {
         }
     }
 
-    fn count<R: BufRead>(self, reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
+    /// Counts `addresses` in the lines of `reader`.
+    pub fn count<R: BufRead>(self, reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
         match self {
             Style::Stackless => stackless::pipeline::count(reader, addresses),
             Style::Stackful => stackful::pipeline::count(reader, addresses),
             Style::Threaded => stackless::pipeline::threaded::count(reader, addresses),
             Style::Plain => stackless::logdata::count_plain(reader, addresses),
+        }
+    }
+}
+
+/// Work under every style, over the same bytes: what any line-by-line count must at least do. The
+/// gap between a floor and the plain loop is what the matcher and the loop cost; the floor itself
+/// is what no pipeline style can go under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Floor {
+    /// Count the newlines with `memchr`'s vectorised count (`memchr_iter(..).count()`, which
+    /// compares whole SIMD vectors and never stops at a line): every byte looked at once and no
+    /// per-line work at all, so the speed of the one pass over the bytes that finding the lines
+    /// needs, in cache or from memory.
+    Scan,
+    /// The shared line reader alone: `stream_lines` over the bytes, each line copied into the lent
+    /// buffer, handed to a sink that only counts it.
+    Read,
+}
+
+impl Floor {
+    /// Both floors, the lower first.
+    pub const ALL: [Floor; 2] = [Floor::Scan, Floor::Read];
+
+    /// Its name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Floor::Scan => "scan",
+            Floor::Read => "read",
+        }
+    }
+
+    /// What it measures, for reports.
+    pub fn what(self) -> &'static str {
+        match self {
+            Floor::Scan => "memchr's vectorised newline count, no per-line work",
+            Floor::Read => "the shared line reader, lines handed to a sink that only counts",
+        }
+    }
+
+    /// Does the floor's work over `bytes` and returns the number of lines it found.
+    pub fn run(self, bytes: &[u8]) -> Result<u64, PipelineError> {
+        match self {
+            Floor::Scan => {
+                let newlines = memchr::memchr_iter(b'\n', bytes).count() as u64;
+                Ok(newlines + u64::from(bytes.last().is_some_and(|&b| b != b'\n')))
+            }
+            Floor::Read => {
+                let mut lines = 0u64;
+                stackless::logdata::stream_lines(bytes, |line| {
+                    lines += 1;
+                    Ok::<_, PipelineError>(line)
+                })?;
+                Ok(lines)
+            }
         }
     }
 }
@@ -190,20 +251,67 @@ fn median_time(
     let mut times = (0..runs.max(1))
         .map(|_| run())
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(median(&mut times))
+}
+
+/// The median of `times` (not empty).
+fn median(times: &mut [Duration]) -> Duration {
     times.sort();
-    Ok(times[times.len() / 2])
+    times[times.len() / 2]
+}
+
+/// Something [`measure`] times: a floor (in memory only) or a pipeline style.
+#[derive(Debug, Clone, Copy)]
+enum Work {
+    Floor(Floor),
+    Style(Style),
+}
+
+impl Work {
+    fn name(self) -> &'static str {
+        match self {
+            Work::Floor(floor) => floor.name(),
+            Work::Style(style) => style.name(),
+        }
+    }
+
+    /// One timed run, its result checked.
+    fn time(self, log: &LogFile, input: Input, addresses: &[&str]) -> Result<Duration, String> {
+        let start = Instant::now();
+        let outcome = match self {
+            Work::Floor(floor) => {
+                let lines = std::hint::black_box(floor.run(std::hint::black_box(&log.bytes)));
+                (start.elapsed(), lines.map(|lines| lines == log.spec.lines))
+            }
+            Work::Style(style) => {
+                let counts =
+                    std::hint::black_box(style.run(log, input, std::hint::black_box(addresses)));
+                (start.elapsed(), counts.map(|c| c == log.spec.expected()))
+            }
+        };
+        match outcome {
+            (elapsed, Ok(true)) => Ok(elapsed),
+            (_, Ok(false)) => Err(format!("{} gave a wrong result", self.name())),
+            (_, Err(e)) => Err(format!("{}: {e}", self.name())),
+        }
+    }
 }
 
 /// Measures every style and Python on one generated log of `lines` lines, side by side in one run
-/// (medians of `runs` runs, `runs.min(5)` for Python), for each [`Input`], and writes the lines per
-/// second and the ratios against the issue's targets to `out`.
+/// (medians of `runs` rounds, each round running every style once in turn, so that a change in
+/// the machine's load or clock speed falls on every style alike; `runs.min(5)` runs for Python),
+/// for each [`Input`], and writes the time per line, the lines per second and the ratios against
+/// the issue's targets to `out`. In memory it also times the [`Floor`]s and works out what the
+/// issue's 50x-over-Python target would need per line.
 pub fn ratio_report(lines: u64, runs: usize, out: &mut impl Write) -> Result<(), String> {
     let log = LogFile::generate(lines).map_err(|e| format!("generating the log: {e}"))?;
     let mut say =
         |text: String| writeln!(out, "{text}").map_err(|e| format!("writing the report: {e}"));
     say(format!(
-        "pipeline: {lines} generated lines ({} bytes); medians of {runs} runs ({} for Python)",
+        "pipeline: {lines} generated lines, {} bytes ({:.1} bytes a line); medians of {runs} \
+         interleaved rounds ({} runs for Python)",
         log.bytes.len(),
+        log.bytes.len() as f64 / lines as f64,
         runs.min(5)
     ))?;
     for input in Input::ALL {
@@ -218,75 +326,119 @@ pub fn ratio_report(lines: u64, runs: usize, out: &mut impl Write) -> Result<(),
 /// One [`Input`]'s part of [`ratio_report`], as report lines.
 fn measure(log: &LogFile, input: Input, runs: usize) -> Result<Vec<String>, String> {
     let addresses = log.spec.address_list();
-    let expected = log.spec.expected();
-    let mut medians = Vec::new();
-    for style in Style::ALL {
-        let time = median_time(runs, || {
-            let start = Instant::now();
-            let counts =
-                std::hint::black_box(style.run(log, input, std::hint::black_box(&addresses)));
-            let elapsed = start.elapsed();
-            match counts {
-                Ok(counts) if counts == expected => Ok(elapsed),
-                other => Err(format!(
-                    "{} counted {other:?}, expected {expected:?}",
-                    style.name()
-                )),
-            }
-        })?;
-        medians.push((style, time));
-    }
-    let per_second = |t: Duration| log.spec.lines as f64 / t.as_secs_f64();
-    let plain = medians[0].1;
     let check = input == Input::Memory; // the issue's targets are about the pipelines' own cost
+    let floors: &[Floor] = if check { &Floor::ALL } else { &[] };
+    let works: Vec<Work> = floors
+        .iter()
+        .map(|&f| Work::Floor(f))
+        .chain(Style::ALL.map(Work::Style))
+        .collect();
+    let mut times = vec![Vec::with_capacity(runs); works.len()];
+    for _ in 0..runs.max(1) {
+        for (work, times) in works.iter().zip(&mut times) {
+            times.push(work.time(log, input, &addresses)?);
+        }
+    }
+    let medians: Vec<(Work, Duration)> = works
+        .iter()
+        .zip(&mut times)
+        .map(|(&work, times)| (work, median(times)))
+        .collect();
+    let lines = log.spec.lines as f64;
+    let bytes = log.bytes.len() as f64;
+    let ns_per_line = |t: Duration| t.as_secs_f64() * 1e9 / lines;
+    let per_second = |t: Duration| lines / t.as_secs_f64();
+    let gb_per_second = |t: Duration| bytes / t.as_secs_f64() / 1e9;
+    let plain = medians
+        .iter()
+        .find(|(work, _)| matches!(work, Work::Style(Style::Plain)))
+        .map(|&(_, t)| t)
+        .ok_or("the plain loop was not measured")?;
     let mut report = Vec::new();
-    for &(style, time) in &medians {
-        let ratio = time.as_secs_f64() / plain.as_secs_f64();
-        let verdict = match style {
-            Style::Stackless | Style::Stackful if check => {
+    for &(work, time) in &medians {
+        let line = match work {
+            Work::Floor(floor) => format!(
+                "{:<10} {:>7.1} ns/line {:>6.2} GB/s  floor: {}",
+                floor.name(),
+                ns_per_line(time),
+                gb_per_second(time),
+                floor.what()
+            ),
+            Work::Style(style) => {
+                let ratio = time.as_secs_f64() / plain.as_secs_f64();
+                let verdict = match style {
+                    Style::Stackless | Style::Stackful if check => format!(
+                        " (target <= 1.5x: {})",
+                        if ratio <= 1.5 { "met" } else { "NOT met" }
+                    ),
+                    _ => String::new(),
+                };
                 format!(
-                    " (target <= 1.5x: {})",
-                    if ratio <= 1.5 { "met" } else { "NOT met" }
+                    "{:<10} {:>7.1} ns/line {:>12.0} lines/s  {:>5.2}x the plain loop's time{verdict}",
+                    style.name(),
+                    ns_per_line(time),
+                    per_second(time),
+                    ratio
                 )
             }
-            _ => String::new(),
         };
-        report.push(format!(
-            "{:<10} {:>14.0} lines/s  {:>6.2}x the plain loop's time{verdict}",
-            style.name(),
-            per_second(time),
-            ratio
-        ));
+        report.push(line);
     }
     let python = median_time(runs.min(5), || match run_python(log, input)? {
         Some(run) => Ok(run.elapsed),
         None => Err("python3 not found: Python comparison skipped".to_owned()),
     });
-    match python {
-        Ok(python) => {
-            report.push(format!(
-                "{:<10} {:>14.0} lines/s  (self-timed, start-up excluded)",
-                "python",
-                per_second(python)
-            ));
-            for &(style, time) in &medians[1..] {
-                let speedup = python.as_secs_f64() / time.as_secs_f64();
-                let verdict = match style {
-                    Style::Stackless | Style::Stackful if check => {
-                        format!(
-                            " (target >= 50x: {})",
-                            if speedup >= 50.0 { "met" } else { "NOT met" }
-                        )
-                    }
-                    _ => String::new(),
-                };
-                report.push(format!(
-                    "{} is {speedup:.1}x faster than Python{verdict}",
-                    style.name()
-                ));
-            }
+    let python = match python {
+        Ok(python) => python,
+        Err(why) => {
+            report.push(why);
+            return Ok(report);
         }
-        Err(why) => report.push(why),
+    };
+    report.push(format!(
+        "{:<10} {:>7.1} ns/line {:>12.0} lines/s  (self-timed, start-up excluded)",
+        "python",
+        ns_per_line(python),
+        per_second(python)
+    ));
+    for &(work, time) in &medians {
+        let Work::Style(style) = work else { continue };
+        let speedup = python.as_secs_f64() / time.as_secs_f64();
+        let verdict = match style {
+            Style::Stackless | Style::Stackful if check => format!(
+                " (target >= 50x: {})",
+                if speedup >= 50.0 { "met" } else { "NOT met" }
+            ),
+            _ => String::new(),
+        };
+        report.push(format!(
+            "{} is {speedup:.1}x faster than Python{verdict}",
+            style.name()
+        ));
+    }
+    if let Some(&(_, scan)) = medians
+        .iter()
+        .find(|(work, _)| matches!(work, Work::Floor(Floor::Scan)))
+    {
+        let needed = python / 50;
+        report.push(format!(
+            "50x Python needs <= {:.1} ns/line ({:.1} GB/s over these lines): {:.1}x the plain \
+             loop's speed; the scan floor, which only finds the lines, takes {:.1} ns/line \
+             ({:.1} GB/s), {}",
+            ns_per_line(needed),
+            gb_per_second(needed),
+            plain.as_secs_f64() / needed.as_secs_f64(),
+            ns_per_line(scan),
+            gb_per_second(scan),
+            if scan <= needed {
+                format!(
+                    "leaving {:.1} ns/line for everything else",
+                    ns_per_line(needed - scan)
+                )
+            } else {
+                "already more than that: out of reach for any line-by-line count".to_owned()
+            }
+        ));
     }
     Ok(report)
 }

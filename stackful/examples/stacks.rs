@@ -3,7 +3,8 @@
 //! `cargo run -p stackful --example stacks` (debug build; add `--release` for optimised frames)
 //! prints the stack high-water mark of typical coroutine bodies, the bytes per level of a sample
 //! recursion and the depth each stack size allows, then the median cost of creating a coroutine on
-//! a fresh stack and on a pooled one (rough: the `benches` crate measures it properly).
+//! a fresh stack and on a pooled one, and of the scheduler workload with its tasks' stacks pooled
+//! or mapped afresh (rough: the `benches` crate measures it properly).
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -12,6 +13,7 @@ use std::panic;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
+use stackful::scheduler::{TASK_POOL_MAX_IDLE, TASK_STACK_SIZE, run_workload, with_task_stacks};
 use stackful::stacks::{
     DEEP_STACK_SIZE, SMALL_STACK_SIZE, StackPool, create_fresh, create_fresh_drop_suspended,
     create_pooled, create_pooled_drop_suspended, stack_high_water,
@@ -160,5 +162,41 @@ fn main() -> Result<()> {
         "  pooled stack, dropped suspended: {pooled_unwind:>8.0} ns  (the forced unwind)"
     )?;
     writeln!(out, "  stacks the pool mapped: {}", pool.stacks_allocated())?;
+
+    writeln!(
+        out,
+        "scheduler workload, tasks x steps (median of 11 runs each, interleaved, after a warm-up run):"
+    )?;
+    for (tasks, steps) in [(1000, 1000), (10_000, 10), (1000, 1)] {
+        let mut medians = [0.0; 2];
+        let mut times = [Vec::new(), Vec::new()];
+        for _ in 0..11 {
+            // Tasks' stacks from this thread's pool as configured, then from a pool that keeps
+            // none, so that every task maps and unmaps its own stack.
+            for (which, max_idle) in [TASK_POOL_MAX_IDLE, 0].into_iter().enumerate() {
+                with_task_stacks(|p| *p = StackPool::with_max_idle(TASK_STACK_SIZE, max_idle));
+                black_box(run_workload(black_box(tasks), steps));
+                let start = Instant::now();
+                black_box(run_workload(black_box(tasks), steps));
+                times[which].push(start.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+        for (median, mut t) in medians.iter_mut().zip(times) {
+            t.sort_by(f64::total_cmp);
+            *median = t[t.len() / 2];
+        }
+        let [pooled, fresh] = medians;
+        writeln!(
+            out,
+            "  {tasks:>6} x {steps:<5} pooled {pooled:>8.2} ms, fresh {fresh:>8.2} ms  \
+             (fresh/pooled = {:.2}x)",
+            fresh / pooled
+        )?;
+    }
+    writeln!(
+        out,
+        "  (pooled: the pool keeps up to {TASK_POOL_MAX_IDLE} idle stacks; tasks alive at once \
+         beyond that are mapped on every run)"
+    )?;
     Ok(())
 }

@@ -61,7 +61,7 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::measure_coroutine;
+    use crate::stacks::measure_coroutine;
     use crate::tree::test_support::{assert_prints, assert_stack_use};
 
     const EXPECTED: &str = "0\n1\n2\n";

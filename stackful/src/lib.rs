@@ -8,5 +8,6 @@ pub mod pipeline;
 pub mod say;
 pub mod scheduler;
 pub mod send;
+pub mod server;
 pub mod stacks;
 pub mod tree;

@@ -202,8 +202,8 @@ mod tests {
         drop(reducer);
         let mut flow = broadcast(filters);
         for line in [&b"1.1.1.1 a\n"[..], b"2.2.2.2 b\n", b"1.1.1.1 c\n"] {
-            let back = flow.resume(Some(line.to_vec()));
-            assert!(matches!(back, CoroutineResult::Yield(ref l) if l == line));
+            let back = flow.resume(Some(Box::new(line.to_vec())));
+            assert!(matches!(back, CoroutineResult::Yield(ref l) if l.as_slice() == line));
         }
         assert_eq!(weak.strong_count(), 2, "each filter owns the reducer");
         let CoroutineResult::Return(Ok(Some(counts))) = flow.resume(None) else {
@@ -221,9 +221,9 @@ mod tests {
     fn a_send_while_the_reducer_runs_is_refused() {
         let reducer = Rc::new(RefCell::new(reduce()));
         let mut flow = broadcast(vec![filter_address("1.1.1.1".into(), Rc::clone(&reducer))]);
-        let _ = flow.resume(Some(b"1.1.1.1 a\n".to_vec()));
+        let _ = flow.resume(Some(Box::new(b"1.1.1.1 a\n".to_vec())));
         let running = reducer.borrow_mut(); // as if the reducer were being resumed right now
-        let state = flow.resume(Some(b"1.1.1.1 b\n".to_vec()));
+        let state = flow.resume(Some(Box::new(b"1.1.1.1 b\n".to_vec())));
         assert!(matches!(
             state,
             CoroutineResult::Return(Err(PipelineError::Reentrant))
@@ -250,7 +250,7 @@ mod tests {
                 let mut failure = None;
                 while let Some(address) = message {
                     counts.add(&address);
-                    let echo = format!("{address} echo\n").into_bytes();
+                    let echo = Box::new(format!("{address} echo\n").into_bytes());
                     let state = back
                         .borrow_mut()
                         .as_mut()

@@ -59,7 +59,7 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::measure_coroutine;
+    use crate::stacks::measure_coroutine;
     use crate::tree::test_support::{assert_prints, assert_stack_use};
 
     const EXPECTED: &str = "C\nJava\nPython\nStopIteration\n";

@@ -9,10 +9,17 @@
 //! Dropping a suspended task unwinds its stack, so `KillTask` runs the destructors of everything
 //! the task holds, at every depth.
 //!
-//! What it makes hard, or costly: every task owns a whole stack, reserved with `mmap` when it is
-//! spawned and unmapped when it ends ([`TASK_STACK_SIZE`] of address space plus a guard page, of
-//! which only the touched pages use memory); the size is fixed up front, and a task that recurses
-//! past it hits the guard page and kills the process. Bodies must be `'static`.
+//! What it makes hard, or costly: every task owns a whole stack while it lives
+//! ([`TASK_STACK_SIZE`] of address space plus a guard page, of which only the touched pages use
+//! memory); the size is fixed up front, and a task that recurses past it hits the guard page and
+//! kills the process. Bodies must be `'static`.
+//!
+//! Mapping a stack costs system calls (`mmap`, `mprotect`, later `munmap`), so tasks take their
+//! stacks from a per-thread [`StackPool`]: a task that finishes, panics or is killed gives its
+//! stack back (after unwinding it), and the next task made on that thread reuses it. Tasks alive at
+//! the same time still need a stack each, so a burst of 10,000 live tasks maps 10,000 stacks once;
+//! the pool keeps up to [`TASK_POOL_MAX_IDLE`] of them for the next tasks
+//! ([`with_task_stacks`] shows its counters).
 //!
 //! The scheduler loop itself is shared with the stackless crate: see
 //! [`stackless::scheduler::kernel`].
@@ -33,7 +40,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::rc::Rc;
 
@@ -42,16 +49,65 @@ use corosensei::{Coroutine, CoroutineResult};
 use stackless::scheduler::kernel;
 pub use stackless::scheduler::kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
 
-/// The usable stack of each task: 64 KiB, plus one guard page.
+use crate::stacks::{SMALL_STACK_SIZE, StackPool};
+
+/// The usable stack of each task: [`SMALL_STACK_SIZE`] (64 KiB), plus one guard page.
 ///
 /// The tasks here are shallow (a loop and a `format_args!`), but a task that panics runs the panic
 /// hook and the unwinder on its own stack, and with `RUST_BACKTRACE` set the hook captures and
 /// symbolises a backtrace there. In a debug build that overflowed a 16 KiB stack (SIGSEGV on the
 /// guard page) and fitted in 32 KiB; 64 KiB keeps a margin of two, and the test
-/// `a_backtrace_fits_on_a_task_stack` checks it. 10,000 tasks then reserve about 680 MiB of
+/// `a_backtrace_fits_on_a_task_stack` checks it. 10,000 live tasks then reserve about 680 MiB of
 /// address space, of which only the pages a task touches use memory. (The 1 MiB thread-like
 /// default would reserve 10 GiB for 10,000 tasks.)
-pub const TASK_STACK_SIZE: usize = 64 * 1024;
+pub const TASK_STACK_SIZE: usize = SMALL_STACK_SIZE;
+
+/// How many idle stacks each thread's pool of task stacks keeps: 1,024.
+///
+/// Enough that a scheduler of up to 1,024 tasks alive at once, run again (as a benchmark does),
+/// maps no stack the second time; an idle pool then holds at most 1,024 × 68 KiB = 68 MiB of
+/// address space, of which only the pages earlier tasks touched are resident. Stacks given back
+/// beyond this are unmapped.
+pub const TASK_POOL_MAX_IDLE: usize = 1024;
+
+thread_local! {
+    /// The stacks of this thread's tasks. A [`Task`] is not `Send` (its coroutine is not), so it
+    /// is made and dropped on one thread and its stack comes back to the pool it came from.
+    static TASK_STACKS: RefCell<StackPool> =
+        RefCell::new(StackPool::with_max_idle(TASK_STACK_SIZE, TASK_POOL_MAX_IDLE));
+}
+
+/// Runs `f` on this thread's pool of task stacks: to read its counters
+/// ([`StackPool::stacks_allocated`], [`StackPool::stacks_reused`], [`StackPool::idle`]), or to
+/// replace it (say, by one keeping more idle stacks before a workload of many live tasks). Stacks
+/// of another size than [`TASK_STACK_SIZE`] are not taken back. Tasks made or dropped inside `f`
+/// bypass the pool (they map and unmap stacks of their own).
+///
+/// # Panics
+/// If called from inside `f`, or from a thread-local destructor after the pool was dropped.
+///
+/// ```
+/// use stackful::scheduler::{Task, with_task_stacks};
+///
+/// let before = with_task_stacks(|pool| pool.stacks_allocated());
+/// for _ in 0..100 {
+///     drop(Task::new(|_, _| {})); // made, never run, dropped: its stack goes back to the pool
+/// }
+/// assert!(with_task_stacks(|pool| pool.stacks_allocated()) - before <= 1);
+/// ```
+pub fn with_task_stacks<R>(f: impl FnOnce(&mut StackPool) -> R) -> R {
+    TASK_STACKS.with_borrow_mut(f)
+}
+
+/// A stack for a new task: from this thread's pool, or freshly mapped if the pool is busy (a task
+/// made inside [`with_task_stacks`]) or already gone (thread exit).
+fn task_stack() -> io::Result<DefaultStack> {
+    let pooled = TASK_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get()));
+    match pooled {
+        Ok(Ok(stack)) => stack,
+        Ok(Err(_)) | Err(_) => DefaultStack::new(TASK_STACK_SIZE),
+    }
+}
 
 /// A scheduler of stackful tasks.
 pub type Scheduler = kernel::Scheduler<Task>;
@@ -62,11 +118,13 @@ pub type Yielded = Option<SysCall<Task>>;
 /// The handle a task body suspends through.
 pub type Yielder = corosensei::Yielder<Reply, Yielded>;
 
-/// A task: a `corosensei` coroutine on a stack of [`TASK_STACK_SIZE`].
+/// A task: a `corosensei` coroutine on a stack of [`TASK_STACK_SIZE`] from this thread's pool.
 ///
 /// It is resumed with the [`Reply`] to its last system call, suspends with `Some(SysCall)` to trap
-/// or `None` to let the others run (Python's bare `yield`), and returns `()`.
-pub struct Task(Coroutine<Reply, Yielded, (), DefaultStack>);
+/// or `None` to let the others run (Python's bare `yield`), and returns `()`. Dropping it (the
+/// task finished, panicked or was killed) unwinds a suspended coroutine, so the destructors of
+/// everything on its stack run, and gives the stack back to the pool.
+pub struct Task(Option<Coroutine<Reply, Yielded, (), DefaultStack>>);
 
 impl Task {
     /// Makes a task from a body, which gets the task's [`Yielder`] and the first (ignored) reply.
@@ -84,16 +142,34 @@ impl Task {
     /// Like [`Task::new`], but returns the error if the stack cannot be mapped.
     ///
     /// # Errors
-    /// The error of `mmap`/`mprotect` for the stack.
+    /// The error of `mmap`/`mprotect` for the stack (only when the pool has no idle stack).
     pub fn try_new(body: impl FnOnce(&Yielder, Reply) + 'static) -> io::Result<Self> {
-        let stack = DefaultStack::new(TASK_STACK_SIZE)?;
-        Ok(Task(Coroutine::with_stack(stack, body)))
+        Ok(Task(Some(Coroutine::with_stack(task_stack()?, body))))
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        let Some(mut co) = self.0.take() else { return };
+        // Unwind first, outside the pool's borrow: the destructors on the task's stack may drop
+        // (or make) other tasks. After that `recycle` only takes the stack back.
+        co.force_unwind();
+        // The pool busy (inside `with_task_stacks`): `co` is dropped, its stack unmapped. The pool
+        // already gone (`Err`, at thread exit): the closure is dropped unrun, and `co` with it.
+        let _ = TASK_STACKS.try_with(move |pool| match pool.try_borrow_mut() {
+            Ok(mut pool) => pool.recycle(co),
+            Err(_) => drop(co),
+        });
     }
 }
 
 impl kernel::Target for Task {
     fn resume(&mut self, reply: Reply) -> Trap<Self> {
-        match self.0.resume(reply) {
+        // `None` only while the task is being dropped.
+        let Some(co) = self.0.as_mut() else {
+            return Trap::Exit;
+        };
+        match co.resume(reply) {
             CoroutineResult::Yield(None) => Trap::Yield,
             CoroutineResult::Yield(Some(call)) => Trap::Call(call),
             CoroutineResult::Return(()) => Trap::Exit,
@@ -173,7 +249,9 @@ fn worker(sum: Rc<Cell<u64>>, steps: u64) -> Task {
 /// `tasks × (steps + 2)` resumes. Task `t` (ids 1..=tasks) adds `(t - 1) × steps + s` at its step
 /// `s` (1..=steps), so when all the work was done the result is `n (n + 1) / 2` for
 /// `n = tasks × steps` (wrapping on overflow). Nothing is printed. All tasks are alive at once, so
-/// this maps `tasks` stacks of [`TASK_STACK_SIZE`] (fresh `mmap`s, no pool).
+/// this needs `tasks` stacks of [`TASK_STACK_SIZE`]: the idle ones in this thread's pool, the rest
+/// freshly mapped; when they end, up to [`TASK_POOL_MAX_IDLE`] go back to the pool, so a rerun
+/// with as many tasks maps none.
 ///
 /// # Panics
 /// If a task stack cannot be mapped (see [`Task::new`]).
@@ -359,6 +437,83 @@ Task 3 terminated
     fn thousand_tasks_of_thousand_steps() {
         let n: u64 = 1000 * 1000;
         assert_eq!(run_workload(1000, 1000), n * (n + 1) / 2);
+    }
+
+    /// This thread's task-stack pool counters: (stacks mapped, stacks reused, idle stacks).
+    fn pool_counters() -> (u64, u64, usize) {
+        with_task_stacks(|pool| (pool.stacks_allocated(), pool.stacks_reused(), pool.idle()))
+    }
+
+    /// One task spawns 1,000 short children one after another; each child ends before the next
+    /// is made: by returning, by being killed while suspended, or by panicking. Each gives its
+    /// stack back, so 1,001 tasks need at most two mapped stacks (the parent's and one child's).
+    #[test]
+    fn finished_killed_and_panicked_tasks_give_their_stacks_back() {
+        let (mapped, reused, _) = pool_counters();
+        let mut sched = Scheduler::new();
+        sched.spawn(Task::new(|y, _| {
+            for i in 0..1_000_u32 {
+                let child = new_task(
+                    y,
+                    Task::new(move |y, _| {
+                        y.suspend(None);
+                        if i == 500 {
+                            panic!("child {i} panics");
+                        }
+                        if i % 2 == 1 {
+                            loop {
+                                y.suspend(None); // waits to be killed
+                            }
+                        }
+                    }),
+                );
+                if i % 2 == 1 {
+                    kill_task(y, child);
+                } else {
+                    y.suspend(None); // the child returns or panics meanwhile
+                }
+            }
+        }));
+        let text = output(|out| sched.mainloop(out));
+        assert_eq!(text.matches(" terminated\n").count(), 1_000);
+        assert_eq!(sched.panics().len(), 1);
+        let (mapped_after, reused_after, _) = pool_counters();
+        println!(
+            "1,001 sequential tasks: {} stacks mapped, {} reused",
+            mapped_after - mapped,
+            reused_after - reused
+        );
+        assert!(
+            mapped_after - mapped <= 2,
+            "1,001 tasks mapped {} stacks",
+            mapped_after - mapped
+        );
+        assert!(
+            reused_after - reused >= 999,
+            "only {} of 1,001 tasks got a pooled stack",
+            reused_after - reused
+        );
+    }
+
+    /// All 1,000 tasks of a workload are alive at once, so the first run maps a stack for each;
+    /// the pool keeps them all ([`TASK_POOL_MAX_IDLE`]), so a second run maps none.
+    #[test]
+    fn a_rerun_workload_maps_no_stack() {
+        let n: u64 = 1000 * 2;
+        let (mapped_before, _, _) = pool_counters();
+        assert_eq!(run_workload(1000, 2), n * (n + 1) / 2);
+        let (mapped, reused, idle) = pool_counters();
+        assert!(idle >= 1000, "{idle} stacks kept");
+        assert_eq!(run_workload(1000, 2), n * (n + 1) / 2);
+        let (mapped_again, reused_again, _) = pool_counters();
+        println!(
+            "1,000 live tasks: first run mapped {} stacks, rerun mapped {} and reused {}",
+            mapped - mapped_before,
+            mapped_again - mapped,
+            reused_again - reused
+        );
+        assert_eq!(mapped_again, mapped, "the rerun mapped stacks");
+        assert_eq!(reused_again - reused, 1000);
     }
 
     #[test]

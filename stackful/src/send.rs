@@ -86,7 +86,7 @@ fn early_end() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tree::measure_coroutine;
+    use crate::stacks::measure_coroutine;
     use crate::tree::test_support::{assert_prints, assert_stack_use};
     use corosensei::Coroutine;
     use std::rc::Rc;

@@ -7,8 +7,10 @@
 //!
 //! - **Sizes on purpose.** [`SMALL_STACK_SIZE`] for the shallow coroutines of the demos (a few
 //!   frames, some formatting, perhaps a panic), [`DEEP_STACK_SIZE`] for coroutines that recurse
-//!   (the tree walk). [`stack_high_water`] measures how many bytes a coroutine really touches, so
-//!   the sizes can be checked rather than guessed (`cargo run -p stackful --example stacks`).
+//!   (the tree walk). [`measure_stack_use`] measures how many bytes some code really touches on a
+//!   coroutine stack ([`measure_coroutine`] and [`stack_high_water`] for a whole coroutine), so
+//!   the sizes can be checked rather than guessed (`cargo run -p stackful --example stacks`, and
+//!   the demos' tests).
 //! - **Reuse.** A [`StackPool`] keeps the stacks of finished coroutines and hands them to new ones,
 //!   so creating a coroutine from the pool costs no system call once the pool is warm.
 //!
@@ -128,6 +130,7 @@ pub struct StackPool {
     max_idle: usize,
     idle: Vec<DefaultStack>,
     allocated: u64,
+    reused: u64,
 }
 
 impl StackPool {
@@ -146,6 +149,7 @@ impl StackPool {
             max_idle,
             idle: Vec::new(),
             allocated: 0,
+            reused: 0,
         }
     }
 
@@ -170,6 +174,12 @@ impl StackPool {
         self.allocated
     }
 
+    /// How many times this pool has handed out an idle stack instead of mapping one: one per
+    /// [`StackPool::get`] that found an idle stack.
+    pub fn stacks_reused(&self) -> u64 {
+        self.reused
+    }
+
     /// A stack from the pool, or a freshly mapped one if the pool is empty.
     ///
     /// # Errors
@@ -177,6 +187,7 @@ impl StackPool {
     /// The `mmap` or `mprotect` error if a fresh stack cannot be mapped.
     pub fn get(&mut self) -> io::Result<DefaultStack> {
         if let Some(stack) = self.idle.pop() {
+            self.reused += 1;
             return Ok(stack);
         }
         let stack = DefaultStack::new(self.stack_size).map_err(|e| {
@@ -237,6 +248,7 @@ impl std::fmt::Debug for StackPool {
             .field("max_idle", &self.max_idle)
             .field("idle", &self.idle.len())
             .field("allocated", &self.allocated)
+            .field("reused", &self.reused)
             .finish()
     }
 }
@@ -324,43 +336,94 @@ pub fn create_pooled_drop_suspended(pool: &mut StackPool) -> io::Result<u64> {
     Ok(sum)
 }
 
-/// The byte painted over a stack before [`stack_high_water`] runs a coroutine on it.
+/// The byte every stack byte is painted with before a measurement.
 const PAINT: u8 = 0xA5;
 
-/// Runs `body` as a coroutine on a fresh stack of `size` usable bytes, resuming it until it
-/// finishes, and returns how many bytes of the stack it touched (its high-water mark).
+/// Measures how much of a `size`-byte stack some code touches: paints a fresh stack, hands it to
+/// `run`, which runs the code on it and gives it back (a coroutine of any type built on
+/// `&mut stack`, or one built on `stack` and finished or `force_unwind`ed, then `into_stack`; or
+/// `corosensei::on_stack(&mut stack, f)` for plain code), then finds the deepest byte no longer
+/// painted.
 ///
-/// The stack is painted with a pattern before the run; afterwards the untouched painted bytes at
-/// the far end are counted. The figure includes `corosensei`'s own start-up frame (a few hundred
-/// bytes). A `body` that needs more than `size` bytes hits the guard page: the process dies with
-/// `SIGSEGV`, so start with a generous `size`.
+/// The figure is the stack's high-water mark in bytes, `corosensei`'s own start-up frame (a few
+/// hundred bytes) included. A frame byte that happens to be written with the paint value would be
+/// missed, so it may undercount by a few bytes. Code that needs more than `size` bytes hits the
+/// guard page: the process dies with `SIGSEGV`, so start with a generous `size`.
+/// [`measure_coroutine`] and [`stack_high_water`] are the common cases of `run`.
 ///
 /// # Errors
 ///
-/// The `mmap`/`mprotect` error if the stack cannot be mapped.
-pub fn stack_high_water<F>(size: usize, body: F) -> io::Result<usize>
-where
-    F: FnOnce(&Yielder<(), ()>) + 'static,
-{
+/// The `mmap`/`mprotect` error if the stack cannot be mapped, or an error if `run` returns a
+/// different stack.
+pub fn measure_stack_use(
+    size: usize,
+    run: impl FnOnce(DefaultStack) -> DefaultStack,
+) -> io::Result<usize> {
     let size = size.max(MIN_STACK_SIZE);
     let stack = DefaultStack::new(size)?;
     let base = stack.base().get();
-    // `DefaultStack::new(size)` documents at least `size` usable bytes: [base - size, base).
+    // `DefaultStack::new(size)` documents at least `size` usable bytes: `[base - size, base)` is
+    // mapped read-write (the guard page lies below it), whatever the page size.
     let low = base - size;
-    // SAFETY: [low, base) lies in the read-write part of the mapping that `stack` owns (at least
-    // `size` bytes below `base`, above the guard page); nothing else refers to it yet, since no
-    // coroutine has been made on it. Tested by `tests::high_water_*`.
+    // SAFETY: `[low, base)` lies in the read-write part of the mapping that `stack` owns, which we
+    // hold; no coroutine runs on it yet, so nothing else reads or writes it. Tested by
+    // `tests::high_water_*` and the demos' stack tests.
     unsafe { std::ptr::write_bytes(low as *mut u8, PAINT, size) };
-    let mut co = Coroutine::with_stack(stack, move |yielder: &Yielder<(), ()>, ()| body(yielder));
-    while let CoroutineResult::Yield(()) = co.resume(()) {}
-    let stack = co.into_stack();
-    // SAFETY: the same range of the same mapping, still owned by `stack` (kept alive until after
-    // the last use of `painted`); the coroutine has finished, so nothing writes to it; every bit
-    // pattern is a valid `u8`.
+    let stack = run(stack);
+    if stack.base().get() != base {
+        return Err(io::Error::other(
+            "measure_stack_use: `run` returned another stack",
+        ));
+    }
+    // SAFETY: the same read-write range of the same mapping, which we own again (`stack` lives
+    // until after the last use of `painted`); whatever ran on it is finished (`into_stack`
+    // consumed the coroutine, or `on_stack` returned), so nothing writes to it; every bit pattern
+    // is a valid `u8`.
     let painted = unsafe { std::slice::from_raw_parts(low as *const u8, size) };
     let untouched = painted.iter().take_while(|&&b| b == PAINT).count();
     drop(stack);
     Ok(size - untouched)
+}
+
+/// The stack a coroutine touches: [`measure_stack_use`] on a stack of `size` bytes, with the
+/// coroutine `make` builds on it resumed once per item of `inputs` (fewer if it finishes), then
+/// dropped the way `Drop` does it if unfinished (`force_unwind`, which runs on its stack, so the
+/// unwinding counts too).
+///
+/// # Errors
+///
+/// As [`measure_stack_use`].
+pub fn measure_coroutine<I, Y, R>(
+    size: usize,
+    make: impl FnOnce(DefaultStack) -> Coroutine<I, Y, R, DefaultStack>,
+    inputs: impl IntoIterator<Item = I>,
+) -> io::Result<usize> {
+    measure_stack_use(size, |stack| {
+        let mut co = make(stack);
+        for input in inputs {
+            if co.done() {
+                break;
+            }
+            co.resume(input);
+        }
+        co.force_unwind(); // nothing to do if it finished
+        co.into_stack()
+    })
+}
+
+/// Runs `body` as a coroutine on a fresh stack of `size` usable bytes, resuming it until it
+/// finishes, and returns how many bytes of the stack it touched (its high-water mark): the
+/// simplest case of [`measure_coroutine`].
+///
+/// # Errors
+///
+/// As [`measure_stack_use`].
+pub fn stack_high_water<F>(size: usize, body: F) -> io::Result<usize>
+where
+    F: FnOnce(&Yielder<(), ()>) + 'static,
+{
+    let make = |stack| Coroutine::with_stack(stack, move |y: &Yielder<(), ()>, ()| body(y));
+    measure_coroutine(size, make, std::iter::repeat(()))
 }
 
 #[cfg(test)]
@@ -380,6 +443,7 @@ mod tests {
             assert_eq!(create_pooled(&mut pool)?, 2 + 3);
         }
         assert_eq!(pool.stacks_allocated(), 1);
+        assert_eq!(pool.stacks_reused(), 99);
         assert_eq!(pool.idle(), 1);
         Ok(())
     }
@@ -391,6 +455,7 @@ mod tests {
             create_pooled(&mut pool)?;
         }
         assert_eq!(pool.stacks_allocated(), 10);
+        assert_eq!(pool.stacks_reused(), 0);
         assert_eq!(pool.idle(), 0);
         Ok(())
     }

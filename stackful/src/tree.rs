@@ -22,7 +22,9 @@
 use std::io::{self, Write};
 
 use corosensei::stack::{DefaultStack, Stack};
-use corosensei::{Coroutine, CoroutineResult, ScopedCoroutine, Yielder};
+use corosensei::{CoroutineResult, ScopedCoroutine, Yielder};
+
+use crate::stacks::measure_stack_use;
 
 pub use stackless::tree::Node;
 
@@ -30,9 +32,11 @@ pub use stackless::tree::Node;
 ///
 /// Measured with [`measure_stack_use`] on left chains 1,000 and 3,000 deep (the test
 /// `bytes_per_level_is_within_the_bound` checks it and prints the figure): on x86-64 with
-/// rustc 1.97 nightly a level took 144 bytes in a debug build and 64 in a release build. The
-/// bound leaves room for other targets and compilers; the test fails if a build exceeds it.
-pub const BYTES_PER_LEVEL: usize = 256;
+/// rustc 1.97 nightly a level took 144 bytes in a debug build and 64 in a release build, and in
+/// the AddressSanitizer build of `scripts/asan.sh` (whose frames carry redzones) 256 bytes, or
+/// 352 with `ASAN_OPTIONS=detect_stack_use_after_return=0`. The bound covers all of these with
+/// room for other targets and compilers; the test fails if a build exceeds it.
+pub const BYTES_PER_LEVEL: usize = 512;
 
 /// Stack for everything but the recursion: the coroutine's entry frames, `suspend`, and the
 /// unwinding that runs on this stack if a suspended coroutine is dropped (measured at 3.5 KiB in
@@ -43,9 +47,9 @@ pub const BASE_STACK: usize = 64 << 10;
 /// The stack a traversal of a tree `depth` levels deep gets from [`coroutine`]:
 /// `BASE_STACK + depth * BYTES_PER_LEVEL`, rounded up to 4 KiB. So a stack of `s` bytes bounds
 /// the depth at `(s - BASE_STACK) / BYTES_PER_LEVEL`: corosensei's default 1 MiB is sized for
-/// 3,840 levels (a debug build really fits about 7,200, a release build about 16,000), and depth
-/// 10,000 gets 2.5 MiB. Only the pages actually touched cost memory (1.4 MiB at depth 10,000 in
-/// a debug build); the rest is reserved address space.
+/// 1,920 levels (a debug build really fits about 7,200, a release build about 16,000, an ASan
+/// build 3,000 to 4,000), and depth 10,000 gets 4.9 MiB. Only the pages actually touched cost
+/// memory (1.4 MiB at depth 10,000 in a debug build); the rest is reserved address space.
 pub fn stack_size_for_depth(depth: usize) -> usize {
     let bytes = BASE_STACK.saturating_add(depth.saturating_mul(BYTES_PER_LEVEL));
     bytes.div_ceil(4096).saturating_mul(4096)
@@ -108,67 +112,6 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
         write!(out, "{value} ")?;
     }
     writeln!(out)
-}
-
-/// The byte every stack byte is painted with before a measurement.
-const PAINT: u8 = 0xA5;
-
-/// Measures how much of a `size`-byte stack some code touches: paints a fresh stack, hands it to
-/// `run`, which runs the code on it and gives it back (a coroutine built on `&mut stack`, or
-/// one built on `stack` and finished or `force_unwind`ed, then `into_stack`; or
-/// `corosensei::on_stack(&mut stack, f)` for plain code), then finds the deepest byte no longer
-/// painted.
-///
-/// The figure is the stack's high-water mark in bytes (a frame byte that happens to be written
-/// with the paint value would be missed, so it may undercount by a few bytes). Errors if the
-/// stack cannot be mapped or `run` returns a different stack.
-pub fn measure_stack_use(
-    size: usize,
-    run: impl FnOnce(DefaultStack) -> DefaultStack,
-) -> io::Result<usize> {
-    let size = size.max(corosensei::stack::MIN_STACK_SIZE);
-    let stack = DefaultStack::new(size)?;
-    let base = stack.base().get();
-    // `DefaultStack::new(size)` maps `[base - size, base)` read-write (the guard page lies
-    // below it), whatever the page size.
-    let low = base - size;
-    // SAFETY: `[low, low + size)` is mapped read-write (above), owned by `stack`, which we hold;
-    // no coroutine runs on it yet, so nothing else reads or writes it.
-    unsafe { std::ptr::write_bytes(low as *mut u8, PAINT, size) };
-    let stack = run(stack);
-    if stack.base().get() != base {
-        return Err(io::Error::other(
-            "measure_stack_use: `run` returned another stack",
-        ));
-    }
-    // SAFETY: the same read-write range of the same stack, which we own again; the coroutine that
-    // ran on it is finished and dropped (`into_stack` consumed it), so nothing writes to it.
-    let bytes = unsafe { std::slice::from_raw_parts(low as *const u8, size) };
-    let untouched = bytes.iter().take_while(|&&b| b == PAINT).count();
-    Ok(size - untouched)
-}
-
-/// The stack a coroutine touches: [`measure_stack_use`] on a stack of `size` bytes, with the
-/// coroutine `make` builds on it resumed once per item of `inputs` (fewer if it finishes), then
-/// dropped the way `Drop` does it if unfinished (`force_unwind`, which runs on its stack).
-pub fn measure_coroutine<I, Y, R>(
-    size: usize,
-    make: impl FnOnce(DefaultStack) -> Coroutine<I, Y, R, DefaultStack>,
-    inputs: impl IntoIterator<Item = I>,
-) -> io::Result<usize> {
-    measure_stack_use(size, |stack| {
-        let mut co = make(stack);
-        for input in inputs {
-            if co.done() {
-                break;
-            }
-            co.resume(input);
-        }
-        if !co.done() {
-            co.force_unwind();
-        }
-        co.into_stack()
-    })
 }
 
 /// The stack a traversal of `root` touches, measured with [`measure_stack_use`] on a stack of

@@ -18,6 +18,45 @@
 //! );
 //! # Ok::<(), std::io::Error>(())
 //! ```
+//!
+//! # Borrowing a coroutine's own locals across `yield`
+//!
+//! Looping over a list the coroutine owns borrows its own state across each `yield`. A `gen`
+//! block (or a non-`static` native coroutine) refuses it (error E0626):
+//!
+//! ```compile_fail,E0626
+//! #![feature(gen_blocks)]
+//! let g = gen {
+//!     let items = vec![0u64, 1, 2];
+//!     for i in &items {
+//!         yield *i;
+//!     }
+//! };
+//! assert_eq!(g.collect::<Vec<_>>(), [0, 1, 2]);
+//! ```
+//!
+//! A `static` native coroutine allows it, at the price of being immovable once started: it must
+//! be pinned (here in a `Box`) before it is resumed.
+//!
+//! ```
+//! #![feature(coroutines, coroutine_trait, stmt_expr_attributes)]
+//! use std::ops::{Coroutine, CoroutineState};
+//!
+//! let mut co = Box::pin(
+//!     #[coroutine]
+//!     static || {
+//!         let items = vec![0u64, 1, 2];
+//!         for i in &items {
+//!             yield *i;
+//!         }
+//!     },
+//! );
+//! let mut seen = Vec::new();
+//! while let CoroutineState::Yielded(i) = co.as_mut().resume(()) {
+//!     seen.push(i);
+//! }
+//! assert_eq!(seen, [0, 1, 2]);
+//! ```
 
 use std::io::{self, Write};
 use std::ops::{Coroutine, CoroutineState};

@@ -3,15 +3,19 @@
 #![feature(coroutines, coroutine_trait, gen_blocks)]
 
 pub mod flavour;
-pub mod logdata;
 pub mod manual;
 pub mod yield_from;
 
 pub mod chain;
 pub mod counter;
 pub mod fib;
-pub mod pipeline;
 pub mod say;
 pub mod scheduler;
 pub mod send;
 pub mod tree;
+
+pub mod logdata;
+pub mod pipeline;
+
+pub mod server;
+pub mod server_common;

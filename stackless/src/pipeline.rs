@@ -5,7 +5,9 @@
 //! the address) lives in a compiler-built state machine, and a send is an ordinary function call
 //! on it, no stack and no stack switch. What it makes hard: a coroutine's resume argument has one type
 //! for its whole life, so a stage cannot be handed a fresh borrow of the reader's buffer on every
-//! resume; instead the buffer itself is lent to the stage and handed back through `yield`. `gen`
+//! resume; instead the buffer itself is lent to the stage and handed back through `yield`, boxed
+//! ([`Line`]) because a resume argument wider than two registers is passed through memory in a way
+//! that stalled every send (see the README's pipeline Performance section). `gen`
 //! blocks cannot receive values at all, so they cannot be pipeline stages. And the shared reducer,
 //! the article's "DAG" hazard, needs shared ownership with a run-time borrow check
 //! (`Rc<RefCell<_>>`): a re-entrant send is refused with [`PipelineError::Reentrant`], not a crash.
@@ -215,8 +217,8 @@ mod tests {
         drop(reducer);
         let mut flow = broadcast(filters);
         for line in [&b"1.1.1.1 a\n"[..], b"2.2.2.2 b\n", b"1.1.1.1 c\n"] {
-            let back = Pin::new(&mut flow).resume(Some(line.to_vec()));
-            assert!(matches!(back, CoroutineState::Yielded(ref l) if l == line));
+            let back = Pin::new(&mut flow).resume(Some(Box::new(line.to_vec())));
+            assert!(matches!(back, CoroutineState::Yielded(ref l) if l.as_slice() == line));
         }
         assert_eq!(weak.strong_count(), 2, "each filter owns the reducer");
         let CoroutineState::Complete(Ok(Some(counts))) = Pin::new(&mut flow).resume(None) else {
@@ -234,9 +236,9 @@ mod tests {
     fn a_send_while_the_reducer_runs_is_refused() {
         let reducer = Rc::new(RefCell::new(reduce()));
         let mut flow = broadcast(vec![filter_address("1.1.1.1".into(), Rc::clone(&reducer))]);
-        let _ = Pin::new(&mut flow).resume(Some(b"1.1.1.1 a\n".to_vec()));
+        let _ = Pin::new(&mut flow).resume(Some(Box::new(b"1.1.1.1 a\n".to_vec())));
         let running = reducer.borrow_mut(); // as if the reducer were being resumed right now
-        let state = Pin::new(&mut flow).resume(Some(b"1.1.1.1 b\n".to_vec()));
+        let state = Pin::new(&mut flow).resume(Some(Box::new(b"1.1.1.1 b\n".to_vec())));
         assert!(matches!(
             state,
             CoroutineState::Complete(Err(PipelineError::Reentrant))
@@ -275,7 +277,7 @@ mod tests {
                 let mut failure = None;
                 while let Some(address) = message {
                     counts.add(&address);
-                    let echo = format!("{address} echo\n").into_bytes();
+                    let echo = Box::new(format!("{address} echo\n").into_bytes());
                     let state = back
                         .borrow_mut()
                         .as_mut()

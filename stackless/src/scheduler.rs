@@ -12,7 +12,7 @@
 //! helper that traps more than once would have to be a coroutine of its own, driven by a
 //! `yield_from!`-style loop. Tasks of different bodies are different types, so the queue holds
 //! `Pin<Box<dyn Coroutine>>`: one allocation per task. The `genawaiter` flavour
-//! ([`genawaiter`](self::genawaiter)) gets ordinary `async fn` helpers at the price of a second
+//! ([`genawaiter`]) gets ordinary `async fn` helpers at the price of a second
 //! allocation and an `await` on every yield.
 //!
 //! The scheduler loop itself is shared with the stackful crate: see [`kernel`].

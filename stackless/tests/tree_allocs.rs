@@ -37,8 +37,14 @@ fn allocations_per_node() {
         });
         let genawaiter = count(&tree, |t| drain_genawaiter(genawaiter(t), sink));
         println!(
-            "{depth:5} {n:5} | {:6} {:6} {:6} {:6}",
-            native.allocations, gen_.allocations, genawaiter.allocations, explicit.allocations
+            "{depth:5} {n:5} | {:6} {:6} {:6} {:6} | {:4} {:4} {:4}",
+            native.allocations,
+            gen_.allocations,
+            genawaiter.allocations,
+            explicit.allocations,
+            native.bytes / n,
+            gen_.bytes / n,
+            genawaiter.bytes / n,
         );
         // Recursive delegation: exactly one box per node visited.
         assert_eq!(

@@ -1,0 +1,96 @@
+//! The thread-per-connection baseline: `std::net` blocking sockets, one OS thread per client,
+//! the same [`serve_blocking`] handler the stackful server runs inside its coroutines.
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::Context;
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+use stackless::server_common::{
+    ServerOptions, bind_listener, is_resource_exhausted, raise_fd_limit, serve_blocking,
+};
+
+/// Counts open connections against `--max-connections`.
+struct Slots {
+    open: Mutex<usize>,
+    freed: Condvar,
+}
+
+impl Slots {
+    /// Waits for a free slot and takes it.
+    fn take(&self, max: usize) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        while *open >= max {
+            open = self.freed.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+        *open += 1;
+    }
+
+    /// Gives a slot back.
+    fn give(&self) {
+        *self.open.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        self.freed.notify_one();
+    }
+}
+
+/// Binds, prints `listening on IP:PORT`, serves until SIGINT/SIGTERM.
+pub fn run(opts: &ServerOptions) -> anyhow::Result<()> {
+    if let Err(e) = raise_fd_limit() {
+        eprintln!("server-threads: could not raise the open-file limit: {e}");
+    }
+    let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing signal handlers")?;
+    let listener =
+        bind_listener(opts.addr).with_context(|| format!("cannot listen on {}", opts.addr))?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on {}", listener.local_addr()?)?;
+    stdout.flush()?;
+    drop(stdout);
+    let opts = opts.clone();
+    thread::spawn(move || accept_loop(&listener, &opts));
+    // The accept thread runs until the process exits, right after the first signal.
+    let _ = signals.forever().next();
+    Ok(())
+}
+
+fn accept_loop(listener: &TcpListener, opts: &ServerOptions) {
+    let slots = Arc::new(Slots {
+        open: Mutex::new(0),
+        freed: Condvar::new(),
+    });
+    loop {
+        slots.take(opts.max_connections);
+        match listener.accept() {
+            // A client: serve it on a thread of its own.
+            Ok((stream, _)) => {
+                let (slots2, max_request, idle) =
+                    (slots.clone(), opts.max_request, opts.idle_timeout);
+                let spawned = thread::Builder::new().spawn(move || {
+                    serve(&stream, max_request, idle);
+                    slots2.give();
+                });
+                if spawned.is_err() {
+                    // No thread for it: the stream was dropped with the closure (closed).
+                    slots.give();
+                }
+            }
+            // Out of fds (EMFILE, ENFILE) or memory: back off instead of spinning.
+            Err(e) if is_resource_exhausted(&e) => {
+                slots.give();
+                thread::sleep(Duration::from_millis(100));
+            }
+            // The client left before we accepted it, or a signal interrupted us.
+            Err(_) => slots.give(),
+        }
+    }
+}
+
+fn serve(stream: &TcpStream, max_request: usize, idle: Duration) {
+    // A read or write that makes no progress for the idle timeout fails with WouldBlock.
+    if stream.set_read_timeout(Some(idle)).is_ok() && stream.set_write_timeout(Some(idle)).is_ok() {
+        let _ = serve_blocking(stream, max_request);
+    }
+}

@@ -1,0 +1,113 @@
+//! `comparisons`: measures processes, OS threads, green threads, goroutines and coroutines on this
+//! machine and writes the comparison report (markdown, JSON, SVG charts).
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use comparisons::kind::Kind;
+use comparisons::params::Params;
+use comparisons::run::{self, Config};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[global_allocator]
+static ALLOC: comparisons::alloc_count::Counting = comparisons::alloc_count::Counting;
+
+/// Measure the article's table of concurrency styles on this machine.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Small counts and 3 repetitions: finishes within a minute on 2 cores.
+    #[arg(long)]
+    quick: bool,
+    /// Directory for comparison.md, comparison.json and the SVG charts [default: target/comparison].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Measure only these rows (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Kind>,
+    /// Repetitions of every figure (overrides the default of the run).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100))]
+    reps: Option<u64>,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Internal: one memory repetition of one row in this fresh process, printed as JSON.
+    #[command(hide = true)]
+    ProbeMemory {
+        /// The row.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Live units to hold.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        count: u64,
+    },
+}
+
+/// `target/` of the build that made this executable (`target/release/comparisons`).
+fn target_dir() -> PathBuf {
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(t);
+    }
+    std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent()?.parent().map(PathBuf::from))
+        .filter(|t| t.join("release").is_dir() || t.join("debug").is_dir())
+        .unwrap_or_else(|| PathBuf::from("target"))
+}
+
+fn main_result(cli: Cli) -> Result<bool> {
+    if let Some(Cmd::ProbeMemory { kind, count }) = cli.command {
+        let m = run::memory_in_process(kind, count as usize)?;
+        println!("{}", serde_json::to_string(&m).context("encoding")?);
+        return Ok(true);
+    }
+    let start = std::time::Instant::now();
+    let mut params = Params::new(cli.quick);
+    if let Some(r) = cli.reps {
+        params.reps = r as usize;
+    }
+    eprintln!("calibrating the CPU-bound unit ({} ms)", params.work_ms);
+    params.work_iters =
+        comparisons::work::calibrate(std::time::Duration::from_millis(params.work_ms));
+    let target = target_dir();
+    let out = cli.out.unwrap_or_else(|| target.join("comparison"));
+    let cfg = Config {
+        params,
+        kinds: if cli.only.is_empty() {
+            Kind::ALL.to_vec()
+        } else {
+            cli.only
+        },
+        probe_exe: Some(std::env::current_exe().context("finding this program's path")?),
+        tools_dir: target.join("comparison-tools"),
+        path_var: std::env::var_os("PATH").unwrap_or_default(),
+    };
+    let (report, failed) = run::run(&cfg);
+    run::write_outputs(&report, &out)?;
+    println!("{}", comparisons::report::summary_table(&report));
+    println!("Report: {}", out.join("comparison.md").display());
+    println!(
+        "Also: comparison.json, memory.svg, switch.svg, create.svg in {}",
+        out.display()
+    );
+    eprintln!("measured in {:.1} s", start.elapsed().as_secs_f64());
+    Ok(!failed)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match main_result(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("error: some rows could not be measured (see the report)");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

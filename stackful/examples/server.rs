@@ -1,0 +1,13 @@
+//! The event-loop TCP server, each connection a corosensei coroutine on its own small stack:
+//! `cargo run --release -p stackful --example server -- --addr 127.0.0.1:0`.
+//! Prints `listening on IP:PORT`, answers `Hello <request>` to requests ending in a blank line,
+//! stops on SIGINT/SIGTERM. `--help` lists the options.
+
+use std::process::ExitCode;
+
+use stackful::server::StackfulConnection;
+use stackless::server_common::serve_cli;
+
+fn main() -> ExitCode {
+    serve_cli::<StackfulConnection>(std::env::args_os())
+}

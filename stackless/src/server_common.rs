@@ -1,0 +1,22 @@
+//! The parts of the event-loop TCP server that do not depend on the coroutine style, written once
+//! and reused by `stackful` and by the baselines in `comparisons`: the command line, the protocol
+//! framing (a request ends with `\n\n`, the reply is `Hello ` + the request), the mio event loop
+//! that owns the listener, timeouts and accept back-off, and a few Linux helpers (raising the
+//! fd limit, counting open fds).
+//!
+//! A coroutine style plugs in by implementing [`Connection`]: the loop hands it a freshly accepted
+//! non-blocking stream, resumes it whenever the socket became ready for what it waits for
+//! ([`Wait`]), and drops it once it is done ([`Step::Done`]) or has been idle too long.
+
+mod cli;
+mod event_loop;
+mod framing;
+mod os;
+pub mod scenarios;
+
+pub use cli::{ServerOptions, serve_cli, serve_with};
+pub use event_loop::{Connection, EventLoop, Shutdown, ShutdownHandle, Stats, Step, Wait};
+pub use framing::{
+    Fill, GREETING, Outcome, Progress, READ_CHUNK, RequestBuffer, TERMINATOR, fill, serve_blocking,
+};
+pub use os::{LISTEN_BACKLOG, bind_listener, is_resource_exhausted, open_fd_count, raise_fd_limit};

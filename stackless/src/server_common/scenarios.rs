@@ -1,0 +1,415 @@
+//! Robustness scenarios for a server built on [`EventLoop`]: each starts the server in a thread on
+//! a free loopback port, plays one kind of client, checks the answers and the server's
+//! [`Stats`], then shuts it down and checks that no file descriptor leaked. The integration tests
+//! of both `stackless` and `stackful` run every scenario against their own [`Connection`], so
+//! both coroutine styles face exactly the same clients.
+//!
+//! Every client read has a timeout and every wait is bounded, so a broken server fails a scenario
+//! instead of hanging it. Scenarios take a process-wide lock, because counting `/proc/self/fd`
+//! needs no other test opening fds at the same time.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Shutdown as Half, SocketAddr, TcpStream};
+use std::sync::{Mutex, MutexGuard, mpsc};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use nix::sys::resource::{Resource, getrlimit, setrlimit};
+
+use super::{Connection, EventLoop, ServerOptions, Shutdown, ShutdownHandle, Stats, open_fd_count};
+
+/// How long any client waits for the server before the scenario fails.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+static QUIET_FDS: Mutex<()> = Mutex::new(());
+
+/// A server running in a thread.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: ShutdownHandle,
+    thread: JoinHandle<std::io::Result<Stats>>,
+}
+
+impl Running {
+    /// Binds a server with `opts` (its address should have port 0) in a new thread and runs it
+    /// until [`Running::stop`]. Connections need not be `Send`: the server lives in its thread.
+    pub fn start<C: Connection + 'static>(opts: &ServerOptions) -> Result<Running> {
+        let (tx, rx) = mpsc::channel();
+        let opts = opts.clone();
+        let thread = thread::spawn(move || {
+            let server = match EventLoop::<C>::bind(&opts) {
+                Ok(server) => server,
+                Err(e) => {
+                    let kind = e.kind();
+                    let _ = tx.send(Err(e));
+                    return Err(kind.into());
+                }
+            };
+            let _ = tx.send(Ok((server.local_addr(), server.shutdown_handle())));
+            server.run_until(Shutdown::Handle)
+        });
+        let (addr, handle) = rx
+            .recv_timeout(PATIENCE)
+            .context("server thread did not start")?
+            .context("bind")?;
+        Ok(Running {
+            addr,
+            handle,
+            thread,
+        })
+    }
+
+    /// Whether the server thread is still serving.
+    pub fn is_running(&self) -> bool {
+        !self.thread.is_finished()
+    }
+
+    /// Stops the server and returns its counters.
+    pub fn stop(self) -> Result<Stats> {
+        self.handle.shutdown().context("waking the server")?;
+        let deadline = Instant::now() + PATIENCE;
+        while !self.thread.is_finished() {
+            ensure!(Instant::now() < deadline, "server did not stop");
+            thread::sleep(Duration::from_millis(5));
+        }
+        let stats = self
+            .thread
+            .join()
+            .map_err(|_| anyhow!("server thread panicked"))?;
+        stats.context("server failed")
+    }
+}
+
+/// A client connection with a read timeout.
+fn connect(addr: SocketAddr) -> Result<TcpStream> {
+    let stream = TcpStream::connect(addr).context("connect")?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.set_write_timeout(Some(PATIENCE))?;
+    Ok(stream)
+}
+
+/// Reads until the server closes; a reset counts as a close.
+fn read_to_close(stream: &mut TcpStream) -> Result<Vec<u8>> {
+    let mut reply = Vec::new();
+    match stream.read_to_end(&mut reply) {
+        Ok(_) => Ok(reply),
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => Ok(reply),
+        Err(e) => Err(e).context("reading the reply"),
+    }
+}
+
+/// Sends `request` and returns everything the server sent before closing.
+pub fn exchange(addr: SocketAddr, request: &[u8]) -> Result<Vec<u8>> {
+    let mut stream = connect(addr)?;
+    stream.write_all(request).context("sending")?;
+    read_to_close(&mut stream)
+}
+
+/// Checks that a normal request is still answered.
+fn still_answers(addr: SocketAddr) -> Result<()> {
+    let reply = exchange(addr, b"still there?\n\n")?;
+    ensure!(
+        reply == b"Hello still there?",
+        "got {:?}",
+        String::from_utf8_lossy(&reply)
+    );
+    Ok(())
+}
+
+/// Runs `body` against a fresh server and checks the fd count afterwards; returns the stats.
+fn scenario<C: Connection + 'static>(
+    opts: ServerOptions,
+    body: impl FnOnce(&Running) -> Result<()>,
+) -> Result<Stats> {
+    let _quiet: MutexGuard<()> = QUIET_FDS.lock().unwrap_or_else(|e| e.into_inner());
+    let before = open_fd_count()?;
+    let server = Running::start::<C>(&opts)?;
+    let result = body(&server);
+    let running = server.is_running();
+    let stats = server.stop()?;
+    result?;
+    ensure!(running, "the server stopped by itself");
+    still_no_leak(before)?;
+    Ok(stats)
+}
+
+/// The fd count is back to `before` (closing is immediate, but allow the kernel a moment).
+fn still_no_leak(before: usize) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        let now = open_fd_count()?;
+        if now == before {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("fd leak: {before} open before the server, {now} after");
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn opts() -> ServerOptions {
+    ServerOptions::default()
+}
+
+/// Normal requests: whole, terminator split across reads (one byte at a time), empty, binary
+/// garbage, many clients at once.
+pub fn answers<C: Connection + 'static>() -> Result<()> {
+    let stats = scenario::<C>(opts(), |server| {
+        let addr = server.addr;
+        ensure!(exchange(addr, b"world\n\n")? == b"Hello world");
+        ensure!(exchange(addr, b"\n\n")? == b"Hello ");
+        // Bytes after the terminator are not part of the request.
+        ensure!(exchange(addr, b"a\n\nb\n\n")? == b"Hello a");
+        // Binary garbage (NULs, invalid UTF-8, lone CR/LF) is just bytes.
+        let garbage: Vec<u8> = (0..=255u8)
+            .filter(|&b| b != b'\n')
+            .chain([b'\n', 0, b'\n', b'\n'])
+            .collect();
+        let reply = exchange(addr, &garbage)?;
+        ensure!(
+            reply[6..] == garbage[..garbage.len() - 2],
+            "garbage reply differs"
+        );
+        // The terminator split across reads: one byte per write, with pauses.
+        let mut slow = connect(addr)?;
+        slow.set_nodelay(true)?;
+        for byte in b"slow\n\n" {
+            slow.write_all(&[*byte])?;
+            thread::sleep(Duration::from_millis(20));
+        }
+        ensure!(read_to_close(&mut slow)? == b"Hello slow");
+        // Many clients at once, from threads.
+        let clients: Vec<_> = (0..50)
+            .map(|i| thread::spawn(move || exchange(addr, format!("client {i}\n\n").as_bytes())))
+            .collect();
+        for (i, client) in clients.into_iter().enumerate() {
+            let reply = client.join().map_err(|_| anyhow!("client panicked"))??;
+            ensure!(reply == format!("Hello client {i}").as_bytes());
+        }
+        Ok(())
+    })?;
+    ensure!(stats.answered == 55, "{stats:?}");
+    Ok(())
+}
+
+/// A request over `--max-request` is closed unanswered; others are still served.
+pub fn over_limit<C: Connection + 'static>() -> Result<()> {
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_request: 1000,
+            ..opts()
+        },
+        |server| {
+            // Exactly at the limit (terminator included) is fine.
+            let at_limit = [vec![b'x'; 998], b"\n\n".to_vec()].concat();
+            ensure!(exchange(server.addr, &at_limit)?.len() == 6 + 998);
+            // One byte more is not; the client may see a reset because its bytes were unread.
+            let mut big = connect(server.addr)?;
+            match big.write_all(&vec![b'y'; 5000]) {
+                Ok(()) => {}
+                Err(e)
+                    if matches!(e.kind(), ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {}
+                Err(e) => return Err(e).context("sending the big request"),
+            }
+            ensure!(
+                read_to_close(&mut big)?.is_empty(),
+                "an over-limit request got an answer"
+            );
+            still_answers(server.addr)
+        },
+    )?;
+    ensure!(stats.too_large == 1 && stats.answered == 2, "{stats:?}");
+    Ok(())
+}
+
+/// A silent client, and one that stops halfway through its request, are closed at the idle
+/// timeout while an active client is served.
+pub fn idle_timeout<C: Connection + 'static>() -> Result<()> {
+    let timeout = Duration::from_millis(300);
+    let stats = scenario::<C>(
+        ServerOptions {
+            idle_timeout: timeout,
+            ..opts()
+        },
+        |server| {
+            let started = Instant::now();
+            let mut silent = connect(server.addr)?;
+            let mut halfway = connect(server.addr)?;
+            halfway.write_all(b"I was about to say")?;
+            still_answers(server.addr)?;
+            ensure!(read_to_close(&mut silent)?.is_empty());
+            ensure!(read_to_close(&mut halfway)?.is_empty());
+            let waited = started.elapsed();
+            ensure!(
+                waited >= timeout,
+                "closed after {waited:?}, before the idle timeout"
+            );
+            Ok(())
+        },
+    )?;
+    ensure!(stats.timed_out == 2 && stats.answered == 1, "{stats:?}");
+    Ok(())
+}
+
+/// Clients that reset (RST) or half-close are cleaned up; a half-closed client that sent its
+/// whole request still gets its answer.
+pub fn reset_and_half_closed<C: Connection + 'static>() -> Result<()> {
+    let stats = scenario::<C>(opts(), |server| {
+        // Reset halfway through a request (SO_LINGER 0 makes close send RST).
+        let reset = connect(server.addr)?;
+        (&reset).write_all(b"partial")?;
+        socket2::SockRef::from(&reset).set_linger(Some(Duration::ZERO))?;
+        drop(reset);
+        // Reset without reading the answer to a whole request.
+        let rude = connect(server.addr)?;
+        socket2::SockRef::from(&rude).set_linger(Some(Duration::ZERO))?;
+        (&rude).write_all(b"never mind\n\n")?;
+        drop(rude);
+        // Half-closed after a whole request: still answered.
+        let mut done_sending = connect(server.addr)?;
+        done_sending.write_all(b"bye\n\n")?;
+        done_sending.shutdown(Half::Write)?;
+        ensure!(read_to_close(&mut done_sending)? == b"Hello bye");
+        // Half-closed before the terminator: closed unanswered.
+        let mut gave_up = connect(server.addr)?;
+        gave_up.write_all(b"bye\n")?;
+        gave_up.shutdown(Half::Write)?;
+        ensure!(read_to_close(&mut gave_up)?.is_empty());
+        still_answers(server.addr)?;
+        // Give the server time to see the resets before it is stopped.
+        thread::sleep(Duration::from_millis(100));
+        Ok(())
+    })?;
+    // The rude client may be answered before its reset arrives, or fail writing.
+    ensure!(stats.accepted == 5, "{stats:?}");
+    ensure!(
+        stats.closed_early + stats.failed >= 2 && stats.answered >= 2,
+        "{stats:?}"
+    );
+    ensure!(stats.open_at_shutdown == 0, "{stats:?}");
+    Ok(())
+}
+
+/// A reply far larger than the socket buffers, to a client that reads late: the server writes
+/// it in parts, waiting for writability between them.
+pub fn partial_writes<C: Connection + 'static>() -> Result<()> {
+    const SIZE: usize = 8 << 20;
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_request: 2 * SIZE,
+            ..opts()
+        },
+        |server| {
+            // A fixed, small receive buffer turns off the kernel's autotuning (which may grow to
+            // tens of MiB), so the reply cannot fit in the buffers: the server's send buffer is at
+            // most `net.ipv4.tcp_wmem`'s maximum (4 MiB by default), well under SIZE.
+            let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+            socket.set_recv_buffer_size(64 << 10)?;
+            socket.connect(&server.addr.into())?;
+            let mut client = TcpStream::from(socket);
+            client.set_read_timeout(Some(PATIENCE))?;
+            let body: Vec<u8> = (0..SIZE).map(|i| b'a' + (i % 26) as u8).collect();
+            client.write_all(&body)?;
+            client.write_all(b"\n\n")?;
+            // Let the server fill the buffers and wait before anything is read.
+            thread::sleep(Duration::from_millis(300));
+            let reply = read_to_close(&mut client)?;
+            ensure!(
+                reply.len() == SIZE + 6 && reply[6..] == body[..],
+                "reply of {} bytes",
+                reply.len()
+            );
+            Ok(())
+        },
+    )?;
+    ensure!(stats.answered == 1 && stats.write_waits >= 1, "{stats:?}");
+    Ok(())
+}
+
+/// With `--max-connections 2`, a third client waits in the listen queue and is served once one
+/// of the first two leaves.
+pub fn connection_limit<C: Connection + 'static>() -> Result<()> {
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_connections: 2,
+            ..opts()
+        },
+        |server| {
+            let first = connect(server.addr)?;
+            let _second = connect(server.addr)?;
+            let mut third = connect(server.addr)?;
+            third.write_all(b"third\n\n")?;
+            third.set_read_timeout(Some(Duration::from_millis(300)))?;
+            let mut byte = [0u8; 1];
+            match third.read(&mut byte) {
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                other => bail!("the third client was served over the limit: {other:?}"),
+            }
+            drop(first);
+            third.set_read_timeout(Some(PATIENCE))?;
+            ensure!(read_to_close(&mut third)? == b"Hello third");
+            Ok(())
+        },
+    )?;
+    ensure!(stats.limit_paused >= 1 && stats.answered == 1, "{stats:?}");
+    Ok(())
+}
+
+/// Running out of file descriptors pauses accepting instead of crashing: with the fd table full,
+/// a client waits unaccepted; once fds are free again it is served, and nothing leaked.
+///
+/// Lowers this process's `RLIMIT_NOFILE` for the duration, so run it in a test binary of its own.
+pub fn fd_exhaustion<C: Connection + 'static>() -> Result<()> {
+    let stats = scenario::<C>(opts(), |server| {
+        let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+        // The client's socket exists before the table fills; it connects afterwards.
+        let client = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+        setrlimit(
+            Resource::RLIMIT_NOFILE,
+            (open_fd_count()? + 64) as u64,
+            hard,
+        )?;
+        let mut fillers = Vec::new();
+        let filled = loop {
+            match std::fs::File::open("/dev/null") {
+                Ok(file) => fillers.push(file),
+                Err(e) if e.raw_os_error() == Some(nix::errno::Errno::EMFILE as i32) => {
+                    break Ok(());
+                }
+                Err(e) => break Err(e),
+            }
+            if fillers.len() > 100_000 {
+                break Err(std::io::Error::other("the fd table did not fill"));
+            }
+        };
+        let waited = filled.context("filling the fd table").and_then(|()| {
+            client.connect(&server.addr.into())?;
+            let mut client = TcpStream::from(client);
+            client.write_all(b"after the drought\n\n")?;
+            client.set_read_timeout(Some(Duration::from_millis(400)))?;
+            let mut byte = [0u8; 1];
+            match client.read(&mut byte) {
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                other => bail!("served without a free fd? {other:?}"),
+            }
+            ensure!(server.is_running(), "the server died when fds ran out");
+            Ok(client)
+        });
+        drop(fillers);
+        setrlimit(Resource::RLIMIT_NOFILE, soft, hard)?;
+        let mut client = waited?;
+        client.set_read_timeout(Some(PATIENCE))?;
+        let reply = read_to_close(&mut client)?;
+        ensure!(
+            reply == b"Hello after the drought",
+            "got {:?}",
+            String::from_utf8_lossy(&reply)
+        );
+        still_answers(server.addr)
+    })?;
+    ensure!(stats.accept_paused >= 1 && stats.answered == 2, "{stats:?}");
+    Ok(())
+}

@@ -1,0 +1,35 @@
+//! The robustness scenarios of `stackless::server_common::scenarios` against the stackless server.
+
+use anyhow::Result;
+use stackless::server::NativeConnection;
+use stackless::server_common::scenarios;
+
+#[test]
+fn answers_whole_split_empty_binary_and_concurrent_requests() -> Result<()> {
+    scenarios::answers::<NativeConnection>()
+}
+
+#[test]
+fn closes_requests_over_the_limit() -> Result<()> {
+    scenarios::over_limit::<NativeConnection>()
+}
+
+#[test]
+fn closes_silent_clients_at_the_idle_timeout() -> Result<()> {
+    scenarios::idle_timeout::<NativeConnection>()
+}
+
+#[test]
+fn cleans_up_reset_and_half_closed_clients() -> Result<()> {
+    scenarios::reset_and_half_closed::<NativeConnection>()
+}
+
+#[test]
+fn writes_large_replies_in_parts() -> Result<()> {
+    scenarios::partial_writes::<NativeConnection>()
+}
+
+#[test]
+fn holds_new_clients_at_the_connection_limit() -> Result<()> {
+    scenarios::connection_limit::<NativeConnection>()
+}
