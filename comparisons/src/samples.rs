@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::procfs::StatusMem;
+
 /// Raw measurements of one row: repetitions of each figure and the experiments' evidence.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Samples {
@@ -60,4 +62,29 @@ pub struct MemSample {
     /// A remark on this measurement, when there is one.
     #[serde(default)]
     pub note: Option<String>,
+}
+
+impl MemSample {
+    /// Resident and virtual bytes per unit from the process's `/proc` status read `before` and
+    /// `after` making `count` units; the optional fields are left empty for the caller to fill.
+    ///
+    /// ```
+    /// use comparisons::procfs::StatusMem;
+    /// use comparisons::samples::MemSample;
+    ///
+    /// let before = StatusMem { rss_bytes: 1000, vm_bytes: 8000, pte_bytes: 0 };
+    /// let after = StatusMem { rss_bytes: 5000, vm_bytes: 16000, pte_bytes: 0 };
+    /// let m = MemSample::per_unit(&before, &after, 4);
+    /// assert_eq!((m.memory_bytes, m.virtual_bytes), (1000.0, 2000.0));
+    /// assert_eq!((m.heap_bytes, m.size_of_bytes, m.note), (None, None, None));
+    /// ```
+    pub fn per_unit(before: &StatusMem, after: &StatusMem, count: usize) -> Self {
+        MemSample {
+            memory_bytes: (after.rss_bytes as f64 - before.rss_bytes as f64) / count as f64,
+            virtual_bytes: (after.vm_bytes as f64 - before.vm_bytes as f64) / count as f64,
+            heap_bytes: None,
+            size_of_bytes: None,
+            note: None,
+        }
+    }
 }

@@ -73,13 +73,7 @@ impl Style for Stackful {
         }
         let after = procfs::status(None)?;
         drop(units);
-        Ok(MemSample {
-            memory_bytes: (after.rss_bytes as f64 - before.rss_bytes as f64) / count as f64,
-            virtual_bytes: (after.vm_bytes as f64 - before.vm_bytes as f64) / count as f64,
-            heap_bytes: None,
-            size_of_bytes: None,
-            note: None,
-        })
+        Ok(MemSample::per_unit(&before, &after, count))
     }
 
     fn create_ns(iters: u64) -> Result<f64> {

@@ -73,11 +73,9 @@ impl Style for Stackless {
         let heap_after = alloc_count::live_bytes();
         drop(units);
         Ok(MemSample {
-            memory_bytes: (after.rss_bytes as f64 - before.rss_bytes as f64) / count as f64,
-            virtual_bytes: (after.vm_bytes as f64 - before.vm_bytes as f64) / count as f64,
             heap_bytes: counting.then(|| (heap_after as f64 - heap_before as f64) / count as f64),
             size_of_bytes: Some(size as f64),
-            note: None,
+            ..MemSample::per_unit(&before, &after, count)
         })
     }
 

@@ -111,14 +111,11 @@ impl Style for OsThread {
         release(base_hs, &base_gate)?;
         let base_vm = (before.vm_bytes as f64 - start.vm_bytes as f64) / baseline as f64;
         Ok(MemSample {
-            memory_bytes: (after.rss_bytes as f64 - before.rss_bytes as f64) / count as f64,
-            virtual_bytes: (after.vm_bytes as f64 - before.vm_bytes as f64) / count as f64,
-            heap_bytes: None,
-            size_of_bytes: None,
             note: Some(format!(
                 "figures are for threads beyond the first {baseline} (8 per core); those first threads reserved {:.1} MiB of virtual memory each, mostly glibc malloc arenas (64 MiB each, at most 8 per core)",
                 base_vm / (1024.0 * 1024.0)
             )),
+            ..MemSample::per_unit(&before, &after, count)
         })
     }
 
