@@ -193,6 +193,13 @@ fn holds_memory(kind: Kind, m: Option<&Stat>) -> Option<bool> {
 pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
     let claim = kind.article();
     let [mem_how, virt_how, create_how, switch_how] = how(kind);
+    let method = Method {
+        memory_bytes: mem_how.to_string(),
+        virtual_bytes: virt_how.to_string(),
+        create_ns: create_how.to_string(),
+        switch_ns: switch_how.to_string(),
+        ..Method::default()
+    };
     let mut article = Article {
         column: claim.column.to_string(),
         memory: claim.memory.to_string(),
@@ -217,13 +224,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
                 preemptive: None,
                 parallel: None,
                 article,
-                method: Method {
-                    memory_bytes: mem_how.to_string(),
-                    virtual_bytes: virt_how.to_string(),
-                    create_ns: create_how.to_string(),
-                    switch_ns: switch_how.to_string(),
-                    ..Method::default()
-                },
+                method,
                 skipped: Some(reason),
             };
         }
@@ -253,10 +254,6 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
         parallel: Some(parallel.value),
         article,
         method: Method {
-            memory_bytes: mem_how.to_string(),
-            virtual_bytes: virt_how.to_string(),
-            create_ns: create_how.to_string(),
-            switch_ns: switch_how.to_string(),
             managed_by_os: experiment_text("managed", &managed),
             own_address_space: experiment_text("address", &address),
             preemptive: experiment_text("preempt", &preempt),
@@ -264,6 +261,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
             size_of_bytes: s.size_of_bytes,
             heap_bytes: Stat::from_samples(&s.heap_bytes),
             notes: s.notes,
+            ..method
         },
         skipped: None,
     }
