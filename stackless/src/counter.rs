@@ -15,12 +15,9 @@
 
 use std::convert::Infallible;
 use std::io::{self, Write};
-use std::ops::{Coroutine, CoroutineState};
-use std::pin::Pin;
+use std::ops::Coroutine;
 
-use genawaiter::GeneratorState;
-
-use crate::flavour::{Flavour, check_available};
+use crate::flavour::{Flavour, check_available, first_values};
 use crate::manual;
 
 /// The flavours this demo exists in.
@@ -76,36 +73,16 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 /// Writes `counter.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
 pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
     check_available(flavour, FLAVOURS)?;
-    match flavour {
-        Flavour::Native => {
-            let mut co = native();
-            for _ in 0..STEPS {
-                match Pin::new(&mut co).resume(()) {
-                    CoroutineState::Yielded(i) => writeln!(out, "{i}")?,
-                    CoroutineState::Complete(never) => match never {},
-                }
-            }
-        }
-        Flavour::Gen => {
-            for i in gen_block().take(STEPS) {
-                writeln!(out, "{i}")?;
-            }
-        }
-        Flavour::Genawaiter => {
-            let mut co = genawaiter();
-            for _ in 0..STEPS {
-                match co.resume() {
-                    GeneratorState::Yielded(i) => writeln!(out, "{i}")?,
-                    GeneratorState::Complete(never) => match never {},
-                }
-            }
-        }
-        Flavour::Manual => {
-            let mut co = manual::Counter::new();
-            for _ in 0..STEPS {
-                writeln!(out, "{}", co.resume())?;
-            }
-        }
+    let values = first_values(
+        flavour,
+        STEPS,
+        native,
+        gen_block,
+        genawaiter,
+        manual::Counter::new,
+    );
+    for i in values {
+        writeln!(out, "{i}")?;
     }
     Ok(())
 }

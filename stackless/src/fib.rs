@@ -15,12 +15,9 @@
 
 use std::convert::Infallible;
 use std::io::{self, Write};
-use std::ops::{Coroutine, CoroutineState};
-use std::pin::Pin;
+use std::ops::Coroutine;
 
-use genawaiter::GeneratorState;
-
-use crate::flavour::{Flavour, check_available};
+use crate::flavour::{Flavour, check_available, first_values};
 use crate::manual;
 
 /// The flavours this demo exists in.
@@ -76,42 +73,26 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 /// Writes `fib.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
 pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
     check_available(flavour, FLAVOURS)?;
-    match flavour {
-        Flavour::Native => {
-            let mut co = native();
-            for _ in 0..STEPS {
-                match Pin::new(&mut co).resume(()) {
-                    CoroutineState::Yielded(n) => write!(out, "{n} ")?,
-                    CoroutineState::Complete(never) => match never {},
-                }
-            }
-        }
-        Flavour::Gen => {
-            for n in gen_block().take(STEPS) {
-                write!(out, "{n} ")?;
-            }
-        }
-        Flavour::Genawaiter => {
-            let mut co = genawaiter();
-            for _ in 0..STEPS {
-                match co.resume() {
-                    GeneratorState::Yielded(n) => write!(out, "{n} ")?,
-                    GeneratorState::Complete(never) => match never {},
-                }
-            }
-        }
-        Flavour::Manual => {
-            let mut co = manual::Fib::new();
-            for _ in 0..STEPS {
-                write!(out, "{} ", co.resume())?;
-            }
-        }
+    let values = first_values(
+        flavour,
+        STEPS,
+        native,
+        gen_block,
+        genawaiter,
+        manual::Fib::new,
+    );
+    for n in values {
+        write!(out, "{n} ")?;
     }
     writeln!(out)
 }
 
 #[cfg(test)]
 mod tests {
+    use genawaiter::GeneratorState;
+    use std::ops::CoroutineState;
+    use std::pin::Pin;
+
     use super::*;
     use crate::flavour::assert_output;
 

@@ -17,7 +17,11 @@
 //! ```
 
 use std::fmt;
+use std::ops::{Coroutine, CoroutineState};
+use std::pin::Pin;
 use std::str::FromStr;
+
+use genawaiter::GeneratorState;
 
 /// One way of writing a stackless coroutine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -206,6 +210,53 @@ fn available_names(available: &[Flavour]) -> String {
         .map(|f| f.name())
         .collect::<Vec<_>>()
         .join("|")
+}
+
+/// The values a one-way demo (`counter`, `fib`, `say`) yields in `flavour`, at most `n` of them.
+///
+/// The demo passes the constructor of each flavour; only the one for `flavour` is called. Each
+/// flavour is driven its own way (`Coroutine::resume`, `gen`'s `Iterator::next`, `genawaiter`'s
+/// `resume`, the hand-written machine's `Iterator::next`), and driving stops early when the
+/// coroutine completes: a native coroutine or a `genawaiter` one is never resumed after
+/// `Complete` (that panics). Fewer than `n` values means the coroutine was exhausted.
+pub(crate) fn first_values<T, N, G, F, M>(
+    flavour: Flavour,
+    n: usize,
+    native: impl FnOnce() -> N,
+    gen_block: impl FnOnce() -> G,
+    genawaiter: impl FnOnce() -> genawaiter::rc::Gen<T, (), F>,
+    manual: impl FnOnce() -> M,
+) -> Vec<T>
+where
+    N: Coroutine<Yield = T> + Unpin,
+    G: Iterator<Item = T>,
+    F: Future,
+    M: Iterator<Item = T>,
+{
+    let mut values = Vec::with_capacity(n);
+    match flavour {
+        Flavour::Native => {
+            let mut co = native();
+            while values.len() < n {
+                match Pin::new(&mut co).resume(()) {
+                    CoroutineState::Yielded(v) => values.push(v),
+                    CoroutineState::Complete(_) => break,
+                }
+            }
+        }
+        Flavour::Gen => values.extend(gen_block().take(n)),
+        Flavour::Genawaiter => {
+            let mut co = genawaiter();
+            while values.len() < n {
+                match co.resume() {
+                    GeneratorState::Yielded(v) => values.push(v),
+                    GeneratorState::Complete(_) => break,
+                }
+            }
+        }
+        Flavour::Manual => values.extend(manual().take(n)),
+    }
+    values
 }
 
 /// Test helper for the demo modules: runs every flavour in `available` and compares its output

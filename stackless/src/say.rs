@@ -15,12 +15,9 @@
 //! ```
 
 use std::io::{self, Write};
-use std::ops::{Coroutine, CoroutineState};
-use std::pin::Pin;
+use std::ops::Coroutine;
 
-use genawaiter::GeneratorState;
-
-use crate::flavour::{Flavour, check_available};
+use crate::flavour::{Flavour, check_available, first_values};
 use crate::manual;
 
 /// The flavours this demo exists in.
@@ -73,43 +70,29 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 /// Writes `say.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
 pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
     check_available(flavour, FLAVOURS)?;
-    match flavour {
-        Flavour::Native => {
-            let mut co = native();
-            for _ in 0..STEPS {
-                match Pin::new(&mut co).resume(()) {
-                    CoroutineState::Yielded(word) => writeln!(out, "{word}")?,
-                    CoroutineState::Complete(()) => writeln!(out, "{EXHAUSTED}")?,
-                }
-            }
-        }
-        Flavour::Gen => {
-            let mut co = gen_block();
-            for _ in 0..STEPS {
-                writeln!(out, "{}", co.next().unwrap_or(EXHAUSTED))?;
-            }
-        }
-        Flavour::Genawaiter => {
-            let mut co = genawaiter();
-            for _ in 0..STEPS {
-                match co.resume() {
-                    GeneratorState::Yielded(word) => writeln!(out, "{word}")?,
-                    GeneratorState::Complete(()) => writeln!(out, "{EXHAUSTED}")?,
-                }
-            }
-        }
-        Flavour::Manual => {
-            let mut co = manual::Say::new();
-            for _ in 0..STEPS {
-                writeln!(out, "{}", co.resume().unwrap_or(EXHAUSTED))?;
-            }
-        }
+    let words = first_values(
+        flavour,
+        STEPS,
+        native,
+        gen_block,
+        genawaiter,
+        manual::Say::new,
+    );
+    for word in &words {
+        writeln!(out, "{word}")?;
+    }
+    // Resumed after its last word, the coroutine reports completion: Python's `StopIteration`.
+    for _ in words.len()..STEPS {
+        writeln!(out, "{EXHAUSTED}")?;
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::ops::CoroutineState;
+    use std::pin::Pin;
+
     use super::*;
     use crate::flavour::assert_output;
 
