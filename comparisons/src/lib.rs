@@ -5,6 +5,8 @@
 //! program the crate ships and runs with [`external`]) that returns raw [`samples::Samples`]; the
 //! [`classify`] functions turn the experiments' evidence into yes/no answers, [`report`] builds the
 //! JSON and markdown, and [`chart`] draws the SVG charts.
+//! [`server_kit`] holds the baseline servers and the load generator behind the `server-threads`,
+//! `server-tokio`, `loadgen` and `serverbench` binaries.
 #![feature(coroutines, coroutine_trait, stmt_expr_attributes)]
 
 pub mod alloc_count;
@@ -19,6 +21,7 @@ pub mod report;
 pub mod rows;
 pub mod run;
 pub mod samples;
+pub mod server_kit;
 pub mod stats;
 pub mod sys;
 pub mod work;

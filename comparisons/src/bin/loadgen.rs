@@ -5,9 +5,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-
-#[path = "server_kit/load.rs"]
-mod load;
+use comparisons::server_kit::load;
 
 /// Sends requests ending in a blank line and checks each `Hello ...` reply.
 #[derive(Parser)]

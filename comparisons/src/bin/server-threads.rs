@@ -4,10 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use comparisons::server_kit::threads;
 use stackless::server_common::ServerOptions;
-
-#[path = "server_kit/threads.rs"]
-mod threads;
 
 fn main() -> ExitCode {
     let opts = ServerOptions::parse();

@@ -4,10 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use comparisons::server_kit::tokio_server;
 use stackless::server_common::ServerOptions;
-
-#[path = "server_kit/tokio_server.rs"]
-mod tokio_server;
 
 /// The server's options plus the runtime to use.
 #[derive(Parser)]
