@@ -72,7 +72,7 @@ impl fmt::Display for UnknownFlavour {
             f,
             "unknown flavour `{}` (expected one of: {})",
             self.0,
-            names(&Flavour::ALL)
+            names(&Flavour::ALL, ", ")
         )
     }
 }
@@ -105,7 +105,7 @@ impl fmt::Display for FlavourUnavailable {
             f,
             "this demo has no `{}` flavour (available: {})",
             self.flavour,
-            names(&self.available)
+            names(&self.available, ", ")
         )
     }
 }
@@ -133,12 +133,13 @@ pub fn check_available(flavour: Flavour, available: &[Flavour]) -> Result<(), Fl
     }
 }
 
-fn names(flavours: &[Flavour]) -> String {
+/// The flavours' command-line names joined by `sep` (`", "` in messages, `"|"` in the usage line).
+fn names(flavours: &[Flavour], sep: &str) -> String {
     flavours
         .iter()
         .map(|f| f.name())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(sep)
 }
 
 /// A command-line usage error while choosing a flavour.
@@ -195,21 +196,10 @@ pub fn flavour_from_args(available: &[Flavour]) -> Flavour {
         Ok(flavour) => flavour,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!(
-                "usage: {program} [--flavour {}]",
-                available_names(available)
-            );
+            eprintln!("usage: {program} [--flavour {}]", names(available, "|"));
             std::process::exit(2);
         }
     }
-}
-
-fn available_names(available: &[Flavour]) -> String {
-    available
-        .iter()
-        .map(|f| f.name())
-        .collect::<Vec<_>>()
-        .join("|")
 }
 
 /// The values a one-way demo (`counter`, `fib`, `say`) yields in `flavour`, at most `n` of them.
