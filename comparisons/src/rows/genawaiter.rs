@@ -5,9 +5,7 @@
 //! [`crate::alloc_count`] allocator wrapper (the boxed future and the shared airlock), and the
 //! change in this process's `VmRSS` / `VmSize` per unit.
 
-use super::{MARK, Style, ns_since};
-use crate::alloc_count;
-use crate::procfs;
+use super::{MARK, Style, live_units_memory, ns_since, size_of_unit};
 use crate::samples::MemSample;
 use crate::sys::gettid;
 use crate::work::cpu_work;
@@ -37,29 +35,12 @@ pub fn accumulator(seed: u64) -> Gen<u64, u64, impl Future<Output = ()>> {
     })
 }
 
-fn size_of_unit<C>(_: &C) -> usize {
-    std::mem::size_of::<C>()
-}
-
 impl Style for Genawaiter {
     fn memory(count: usize) -> Result<MemSample> {
-        let mut units: Vec<Option<Gen<u64, u64, _>>> = (0..count).map(|_| None).collect();
-        let size = size_of_unit(&accumulator(0));
-        let counting = alloc_count::installed();
-        let heap_before = alloc_count::live_bytes();
-        let before = procfs::status(None)?;
-        for (i, slot) in units.iter_mut().enumerate() {
-            let mut u = accumulator(i as u64);
+        live_units_memory(count, size_of_unit(&accumulator(0)), |i| {
+            let mut u = accumulator(i);
             black_box(u.resume_with(1));
-            *slot = Some(u);
-        }
-        let after = procfs::status(None)?;
-        let heap_after = alloc_count::live_bytes();
-        drop(units);
-        Ok(MemSample {
-            heap_bytes: counting.then(|| (heap_after as f64 - heap_before as f64) / count as f64),
-            size_of_bytes: Some(size as f64),
-            ..MemSample::per_unit(&before, &after, count)
+            u
         })
     }
 

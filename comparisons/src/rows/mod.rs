@@ -95,6 +95,37 @@ pub fn measure<S: Style>(
     Ok(s)
 }
 
+/// Memory of `count` live in-process units, each made and run to its first suspension by `make`:
+/// the `VmRSS`/`VmSize` change over all of them ([`MemSample::per_unit`]), plus the heap per unit
+/// counted by the allocator wrapper (when it is installed) and `size_of_unit`, the size of one
+/// unit's state. The units stay alive until both readings are taken.
+pub(crate) fn live_units_memory<U>(
+    count: usize,
+    size_of_unit: usize,
+    mut make: impl FnMut(u64) -> U,
+) -> Result<MemSample> {
+    let mut units: Vec<Option<U>> = (0..count).map(|_| None).collect();
+    let counting = crate::alloc_count::installed();
+    let heap_before = crate::alloc_count::live_bytes();
+    let before = crate::procfs::status(None)?;
+    for (i, slot) in units.iter_mut().enumerate() {
+        *slot = Some(make(i as u64));
+    }
+    let after = crate::procfs::status(None)?;
+    let heap_after = crate::alloc_count::live_bytes();
+    drop(units);
+    Ok(MemSample {
+        heap_bytes: counting.then(|| (heap_after as f64 - heap_before as f64) / count as f64),
+        size_of_bytes: Some(size_of_unit as f64),
+        ..MemSample::per_unit(&before, &after, count)
+    })
+}
+
+/// The size of a value's type, for a value whose type cannot be named (an `impl Coroutine`).
+pub(crate) fn size_of_unit<C>(_: &C) -> usize {
+    std::mem::size_of::<C>()
+}
+
 /// Nanoseconds elapsed since `t`.
 pub(crate) fn ns_since(t: std::time::Instant) -> f64 {
     t.elapsed().as_nanos() as f64

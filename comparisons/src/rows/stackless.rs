@@ -5,9 +5,7 @@
 //! per unit counted by the [`crate::alloc_count`] allocator wrapper, and the change in this
 //! process's `VmRSS` / `VmSize` per unit (which includes the allocator's per-block overhead).
 
-use super::{MARK, Style, ns_since};
-use crate::alloc_count;
-use crate::procfs;
+use super::{MARK, Style, live_units_memory, ns_since, size_of_unit};
 use crate::samples::MemSample;
 use crate::sys::gettid;
 use crate::work::cpu_work;
@@ -37,10 +35,6 @@ pub fn accumulator(seed: u64) -> impl Coroutine<u64, Yield = u64, Return = ()> {
     }
 }
 
-fn size_of_unit<C>(_: &C) -> usize {
-    std::mem::size_of::<C>()
-}
-
 type Boxed<R> = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = R>>>;
 
 /// Runs boxed coroutines round-robin on this thread until all return.
@@ -59,23 +53,10 @@ fn round_robin<R>(units: &mut [Boxed<R>]) {
 
 impl Style for Stackless {
     fn memory(count: usize) -> Result<MemSample> {
-        let mut units: Vec<Option<Pin<Box<_>>>> = (0..count).map(|_| None).collect();
-        let size = size_of_unit(&accumulator(0));
-        let counting = alloc_count::installed();
-        let heap_before = alloc_count::live_bytes();
-        let before = procfs::status(None)?;
-        for (i, slot) in units.iter_mut().enumerate() {
-            let mut u = Box::pin(accumulator(i as u64));
+        live_units_memory(count, size_of_unit(&accumulator(0)), |i| {
+            let mut u = Box::pin(accumulator(i));
             black_box(u.as_mut().resume(1));
-            *slot = Some(u);
-        }
-        let after = procfs::status(None)?;
-        let heap_after = alloc_count::live_bytes();
-        drop(units);
-        Ok(MemSample {
-            heap_bytes: counting.then(|| (heap_after as f64 - heap_before as f64) / count as f64),
-            size_of_bytes: Some(size as f64),
-            ..MemSample::per_unit(&before, &after, count)
+            u
         })
     }
 
