@@ -5,9 +5,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::tree::Node;
 use corosensei::stack::DefaultStack;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use stackless::tree::Node;
 
 /// Tree depths: the tree has `2^depth - 1` nodes.
 const DEPTHS: [u32; 4] = [4, 8, 12, 16];

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use stackless::logdata::{ARTICLE_ADDRESSES, Counts, LogSpec, PipelineError};
+use common::logdata::{ARTICLE_ADDRESSES, Counts, LogSpec, PipelineError};
 
 /// The project's Python copy of the article's pipeline (`benches/pipeline.py`).
 pub const PYTHON_PIPELINE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/pipeline.py");
@@ -90,9 +90,9 @@ pub enum Style {
     Stackless,
     /// `stackful::pipeline::count`: `corosensei` stages.
     Stackful,
-    /// `stackless::pipeline::threaded::count`: a thread per stage, bounded channels.
+    /// `common::pipeline::threaded::count`: a thread per stage, bounded channels.
     Threaded,
-    /// `stackless::logdata::count_plain`: one loop, no coroutines (the limit).
+    /// `common::logdata::count_plain`: one loop, no coroutines (the limit).
     Plain,
 }
 
@@ -136,8 +136,8 @@ impl Style {
         match self {
             Style::Stackless => stackless::pipeline::count(reader, addresses),
             Style::Stackful => stackful::pipeline::count(reader, addresses),
-            Style::Threaded => stackless::pipeline::threaded::count(reader, addresses),
-            Style::Plain => stackless::logdata::count_plain(reader, addresses),
+            Style::Threaded => common::pipeline::threaded::count(reader, addresses),
+            Style::Plain => common::logdata::count_plain(reader, addresses),
         }
     }
 }
@@ -186,7 +186,7 @@ impl Floor {
             }
             Floor::Read => {
                 let mut lines = 0u64;
-                stackless::logdata::stream_lines(bytes, |line| {
+                common::logdata::stream_lines(bytes, |line| {
                     lines += 1;
                     Ok::<_, PipelineError>(line)
                 })?;

@@ -9,7 +9,6 @@
 //! `server-tokio`, `loadgen` and `serverbench` binaries.
 #![feature(coroutines, coroutine_trait, stmt_expr_attributes)]
 
-pub mod alloc_count;
 pub mod chart;
 pub mod classify;
 pub mod external;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[global_allocator]
-static ALLOC: comparisons::alloc_count::Counting = comparisons::alloc_count::Counting;
+static ALLOC: common::alloc_count::CountingAlloc = common::alloc_count::CountingAlloc;
 
 /// Measure the article's table of concurrency styles on this machine.
 #[derive(Debug, Parser)]

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 #[global_allocator]
-static ALLOC: comparisons::alloc_count::Counting = comparisons::alloc_count::Counting;
+static ALLOC: common::alloc_count::CountingAlloc = common::alloc_count::CountingAlloc;
 
 /// The experiments share a global (the address-space mark) and the CPU: run them one at a time.
 static LOCK: Mutex<()> = Mutex::new(());

@@ -16,7 +16,7 @@
 //! closed, closes its targets and returns what the last of them returned; the reducer returns its
 //! counts as the coroutine's return value, not through a global.
 
-pub use stackless::pipeline::{checks, cli, threaded};
+pub use common::pipeline::{cli, threaded};
 
 use std::cell::RefCell;
 use std::io::BufRead;
@@ -24,8 +24,8 @@ use std::rc::Rc;
 
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
-pub use stackless::logdata::{Counts, Line, PipelineError};
-use stackless::logdata::{distinct, is_from, stream_lines};
+pub use common::logdata::{Counts, Line, PipelineError};
+use common::logdata::{distinct, is_from, stream_lines};
 
 /// A client address as the filters send it to the reducer (cheap to clone).
 pub type Addr = Rc<str>;
@@ -156,7 +156,7 @@ where
 /// let log = b"10.0.0.1 a\n10.0.0.10 b\n10.0.0.1 c\n";
 /// let counts = stackful::pipeline::count(&log[..], &["10.0.0.1", "10.0.0.10"])?;
 /// assert_eq!((counts.get("10.0.0.1"), counts.get("10.0.0.10")), (2, 1));
-/// # Ok::<(), stackless::logdata::PipelineError>(())
+/// # Ok::<(), common::logdata::PipelineError>(())
 /// ```
 pub fn count<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
     let reducer = Rc::new(RefCell::new(reduce()));
@@ -176,6 +176,7 @@ pub fn main() -> std::process::ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::pipeline::checks;
     use std::cell::Cell;
 
     #[test]

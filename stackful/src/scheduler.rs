@@ -22,7 +22,7 @@
 //! ([`with_task_stacks`] shows its counters).
 //!
 //! The scheduler loop itself is shared with the stackless crate: see
-//! [`stackless::scheduler::kernel`].
+//! [`common::kernel`].
 //!
 //! ```
 //! use stackful::scheduler::{Scheduler, SysCall, Task};
@@ -44,10 +44,10 @@ use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::rc::Rc;
 
+use common::kernel;
+pub use common::kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult};
-use stackless::scheduler::kernel;
-pub use stackless::scheduler::kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
 
 use crate::stacks::{SMALL_STACK_SIZE, StackPool};
 

@@ -21,8 +21,8 @@ use std::io::{self, Write};
 use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{CoroutineResult, ScopedCoroutine, Yielder};
 
-pub use stackless::send::Sent;
-use stackless::send::shown;
+pub use common::send::Sent;
+use common::send::shown;
 
 /// The stack [`coroutine`] maps: 32 KiB, twice the other demos', since this body writes, and a
 /// real writer (stdout) goes deeper than the `Vec` the test `stack_use_is_within_stack_size`

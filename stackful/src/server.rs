@@ -2,7 +2,7 @@
 //! `corosensei` coroutine running the ordinary blocking-style handler
 //! [`serve_blocking`] over a socket wrapper that, instead of blocking, suspends the whole
 //! coroutine stack when the socket would block, telling the mio event loop in
-//! [`stackless::server_common`] what it waits for.
+//! [`common::server`] what it waits for.
 //!
 //! Easy here: the connection code is the same code a thread-per-connection server runs
 //! (`serve_blocking`, `write_all` and all); suspension happens deep inside `Read::read`.
@@ -15,19 +15,19 @@ use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use mio::net::TcpStream;
 
-use stackless::server_common::{Connection, EventLoop, Outcome, Step, Wait, serve_blocking};
+use common::server::{Connection, EventLoop, Outcome, Step, Wait, serve_blocking};
 
 use crate::stacks::StackPool;
 
 /// The stackful server: `Server::bind(&opts)?.run_until(shutdown)`.
 ///
 /// A server is not `Send` (its coroutines are not), so it is bound and run in the thread that
-/// serves; [`scenarios::Running`](stackless::server_common::scenarios::Running) does that:
+/// serves; the test harness `common::server::scenarios::Running` does that:
 ///
 /// ```
 /// use stackful::server::StackfulConnection;
-/// use stackless::server_common::ServerOptions;
-/// use stackless::server_common::scenarios::{Running, exchange};
+/// use common::server::ServerOptions;
+/// use common::server::scenarios::{Running, exchange};
 ///
 /// let server = Running::start::<StackfulConnection>(&ServerOptions::default())?; // 127.0.0.1:0
 /// assert_eq!(exchange(server.addr, b"doc\n\n")?, b"Hello doc");

@@ -26,7 +26,7 @@ use corosensei::{CoroutineResult, ScopedCoroutine, Yielder};
 
 use crate::stacks::measure_stack_use;
 
-pub use stackless::tree::Node;
+pub use common::tree::Node;
 
 /// Upper bound on the coroutine stack one level of [`Node`] recursion takes, in bytes.
 ///

@@ -4,11 +4,11 @@
 
 use std::mem::size_of_val;
 
+use common::alloc_count::CountingAlloc;
 use corosensei::stack::DefaultStack;
 use stackful::stacks::measure_coroutine;
 use stackful::tree::{Node, measure_traversal, stack_size_for_depth};
 use stackful::{chain, counter, fib, say, tree};
-use stackless::tree::CountingAlloc;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;

@@ -2,8 +2,8 @@
 //! lowers the process's fd limit.
 
 use anyhow::Result;
+use common::server::scenarios;
 use stackful::server::StackfulConnection;
-use stackless::server_common::scenarios;
 
 #[test]
 fn pauses_accepting_when_fds_run_out() -> Result<()> {

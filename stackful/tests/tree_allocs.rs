@@ -1,13 +1,14 @@
 //! Recursion without boxing: heap allocations of the stackful tree traversal, counted beside the
-//! stackless ones in one binary with `stackless::tree::CountingAlloc` as the global allocator.
+//! stackless ones in one binary with `common::alloc_count::CountingAlloc` as the global allocator.
 //! Run with `cargo test -p stackful --test tree_allocs -- --nocapture` to see the figures.
 //!
 //! The coroutine's stack is `mmap`ed, not taken from the global allocator, so it is not in these
 //! counts: it is one mapping per coroutine whatever the tree (see `stackful::tree` for its size).
 
+use common::alloc_count::CountingAlloc;
 use corosensei::stack::DefaultStack;
 use stackful::tree::{Node, coroutine_on, drain, stack_size_for_depth};
-use stackless::tree::{CountingAlloc, drain_native, native};
+use stackless::tree::{drain_native, native};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;

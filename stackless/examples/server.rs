@@ -5,8 +5,8 @@
 
 use std::process::ExitCode;
 
+use common::server::serve_cli;
 use stackless::server::NativeConnection;
-use stackless::server_common::serve_cli;
 
 fn main() -> ExitCode {
     serve_cli::<NativeConnection>(std::env::args_os())

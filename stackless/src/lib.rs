@@ -14,8 +14,6 @@ pub mod scheduler;
 pub mod send;
 pub mod tree;
 
-pub mod logdata;
 pub mod pipeline;
 
 pub mod server;
-pub mod server_common;

@@ -17,18 +17,14 @@
 //! closed, closes its targets and returns what the last of them returned; the reducer returns its
 //! counts as the coroutine's return value, not through a global.
 
-pub mod checks;
-pub mod cli;
-pub mod threaded;
-
 use std::cell::RefCell;
 use std::io::BufRead;
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
 use std::rc::Rc;
 
-pub use crate::logdata::{Counts, Line, PipelineError};
-use crate::logdata::{distinct, is_from, stream_lines};
+pub use common::logdata::{Counts, Line, PipelineError};
+use common::logdata::{distinct, is_from, stream_lines};
 
 /// A client address as the filters send it to the reducer (cheap to clone).
 pub type Addr = Rc<str>;
@@ -171,7 +167,7 @@ where
 /// let log = b"10.0.0.1 a\n10.0.0.10 b\n10.0.0.1 c\n";
 /// let counts = stackless::pipeline::count(&log[..], &["10.0.0.1", "10.0.0.10"])?;
 /// assert_eq!((counts.get("10.0.0.1"), counts.get("10.0.0.10")), (2, 1));
-/// # Ok::<(), stackless::logdata::PipelineError>(())
+/// # Ok::<(), common::logdata::PipelineError>(())
 /// ```
 pub fn count<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, PipelineError> {
     let reducer = Rc::new(RefCell::new(reduce()));
@@ -185,12 +181,13 @@ pub fn count<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, Pipeli
 
 /// The `pipeline` example: `pipeline [--threaded] LOG [IP ...]` with this crate's coroutines.
 pub fn main() -> std::process::ExitCode {
-    cli::main(count)
+    common::pipeline::cli::main(count)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::pipeline::checks;
     use std::cell::Cell;
 
     #[test]

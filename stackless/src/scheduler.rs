@@ -15,7 +15,7 @@
 //! ([`genawaiter`]) gets ordinary `async fn` helpers at the price of a second
 //! allocation and an `await` on every yield.
 //!
-//! The scheduler loop itself is shared with the stackful crate: see [`kernel`].
+//! The scheduler loop itself is shared with the stackful crate: see [`common::kernel`].
 //!
 //! ```
 //! #![feature(coroutines)]
@@ -38,7 +38,6 @@
 //! ```
 
 pub mod genawaiter;
-pub mod kernel;
 
 use std::cell::Cell;
 use std::io::{self, Write};
@@ -47,7 +46,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use crate::flavour::{Flavour, FlavourUnavailable, check_available};
-pub use kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
+use common::kernel;
+pub use common::kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
 
 /// The flavours this demo exists in.
 pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Genawaiter];

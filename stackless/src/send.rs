@@ -71,17 +71,10 @@ use std::pin::Pin;
 use genawaiter::GeneratorState;
 
 use crate::flavour::{Flavour, check_available};
+pub use common::send::{Sent, shown};
 
 /// The flavours this demo exists in.
 pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Genawaiter];
-
-/// What `send(x)` receives: Python's `None` or a string.
-pub type Sent = Option<&'static str>;
-
-/// How Python prints the received value in `print('Consume', val)`: the string, or `None`.
-pub fn shown(val: Sent) -> &'static str {
-    val.unwrap_or("None")
-}
 
 /// `coro_fn` as a native `#[coroutine]` closure. Resume it with `None` to start it (the argument
 /// is ignored, as Python's first `send` must be `None`), then with the value to send. It prints

@@ -1,12 +1,12 @@
 //! The article's selector-driven TCP server with stackless coroutines: each connection is a
 //! native `#[coroutine]` closure that yields what it waits for ([`Wait::Readable`] or
-//! [`Wait::Writable`]) to the mio event loop in [`crate::server_common`].
+//! [`Wait::Writable`]) to the mio event loop in [`common::server`].
 //!
 //! Easy here: a suspended connection is only the few variables live across a `yield` (a socket,
 //! a request buffer, a write position), about a hundred bytes, so 10,000 idle clients cost little.
 //! Hard here: every wait must be a `yield` in the coroutine's own body, so the I/O cannot hide in
 //! helper functions as blocking code would (compare `stackful::server`, which reuses
-//! [`serve_blocking`](crate::server_common::serve_blocking) unchanged); and a local buffer that is
+//! [`serve_blocking`](common::server::serve_blocking) unchanged); and a local buffer that is
 //! alive across a `yield` is stored in the coroutine, which is why reading happens in [`fill`].
 
 use std::io::{self, ErrorKind, Write};
@@ -15,17 +15,17 @@ use std::pin::Pin;
 
 use mio::net::TcpStream;
 
-use crate::server_common::{Connection, EventLoop, Fill, Outcome, RequestBuffer, Step, Wait, fill};
+use common::server::{Connection, EventLoop, Fill, Outcome, RequestBuffer, Step, Wait, fill};
 
 /// The stackless server: `Server::bind(&opts)?.run_until(shutdown)`.
 ///
 /// A server is not `Send` (its coroutines are not), so it is bound and run in the thread that
-/// serves; [`scenarios::Running`](crate::server_common::scenarios::Running) does that:
+/// serves; the test harness `common::server::scenarios::Running` does that:
 ///
 /// ```
 /// use stackless::server::NativeConnection;
-/// use stackless::server_common::ServerOptions;
-/// use stackless::server_common::scenarios::{Running, exchange};
+/// use common::server::ServerOptions;
+/// use common::server::scenarios::{Running, exchange};
 ///
 /// let server = Running::start::<NativeConnection>(&ServerOptions::default())?; // 127.0.0.1:0
 /// assert_eq!(exchange(server.addr, b"doc\n\n")?, b"Hello doc");

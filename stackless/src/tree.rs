@@ -4,7 +4,8 @@
 //! Hard here: recursion. A stackless coroutine's state is a value of a type the compiler sizes
 //! at compile time, so a coroutine cannot contain itself: every level of recursive delegation
 //! must be boxed. [`native`], [`gen_block`] and [`genawaiter()`] therefore allocate once per node
-//! visited (counted by the test `stackless/tests/tree_allocs.rs` with [`CountingAlloc`]), and
+//! visited (counted by the test `stackless/tests/tree_allocs.rs` with
+//! [`CountingAlloc`](common::alloc_count::CountingAlloc)), and
 //! each value travels up through one `resume` (or `next`, or `poll`) per level, so a value at
 //! depth `d` costs `d` nested calls on the *caller's* stack (measured by the `stackful` crate's
 //! test `stackless_recursion_uses_the_callers_stack_per_level`: 96 to 112 bytes a level in a
@@ -21,8 +22,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::{self, Write};
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
@@ -32,120 +31,10 @@ use genawaiter::rc::Co;
 
 use crate::flavour::{Flavour, check_available};
 use crate::yield_from;
+pub use common::tree::Node;
 
 /// The flavours this demo exists in ([`native_explicit_stack`] is tested beside them).
 pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Gen, Flavour::Genawaiter];
-
-/// A node of `tree.py`'s tree: a value, the subtrees visited before it, and those visited after.
-///
-/// Dropping a tree does not recurse (see the `Drop` impl), so degenerate trees of any depth can be
-/// dropped on a small stack.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    /// The value yielded for this node.
-    pub value: u64,
-    /// Children visited before `value` (Python's `left_nodes`).
-    pub left: Vec<Node>,
-    /// Children visited after `value` (Python's `right_nodes`).
-    pub right: Vec<Node>,
-}
-
-impl Node {
-    /// A node with children.
-    pub fn new(value: u64, left: Vec<Node>, right: Vec<Node>) -> Self {
-        Node { value, left, right }
-    }
-
-    /// A node without children.
-    pub fn leaf(value: u64) -> Self {
-        Node::new(value, Vec::new(), Vec::new())
-    }
-
-    /// The tree of `tree.py` (11 nodes, depth 3).
-    pub fn article() -> Self {
-        Node::new(
-            0,
-            vec![
-                Node::new(1, vec![Node::leaf(7), Node::leaf(8)], vec![]),
-                Node::new(2, vec![], vec![Node::leaf(9), Node::leaf(10)]),
-                Node::leaf(3),
-            ],
-            vec![Node::leaf(4), Node::leaf(5), Node::leaf(6)],
-        )
-    }
-
-    /// A complete binary tree with `depth` levels (`2^depth - 1` nodes; `depth` 0 counts as 1):
-    /// every inner node has one left and one right child. Values are numbered in visiting order,
-    /// so an in-order traversal yields `0, 1, 2, ...`.
-    pub fn complete(depth: u32) -> Self {
-        fn build(depth: u32, next: &mut u64) -> Node {
-            if depth <= 1 {
-                let node = Node::leaf(*next);
-                *next += 1;
-                return node;
-            }
-            let left = build(depth - 1, next);
-            let value = *next;
-            *next += 1;
-            let right = build(depth - 1, next);
-            Node::new(value, vec![left], vec![right])
-        }
-        build(depth, &mut 0)
-    }
-
-    /// A degenerate tree: a chain of `depth` nodes (`depth` 0 counts as 1), each the only left
-    /// child of the one above. In-order traversal yields `0, 1, ..., depth - 1`, deepest first.
-    /// Built without recursion.
-    pub fn left_chain(depth: usize) -> Self {
-        let mut node = Node::leaf(0);
-        for value in 1..depth.max(1) as u64 {
-            node = Node::new(value, vec![node], Vec::new());
-        }
-        node
-    }
-
-    /// The number of nodes (counted without recursion).
-    pub fn len(&self) -> usize {
-        let mut count = 0;
-        let mut todo = vec![self];
-        while let Some(node) = todo.pop() {
-            count += 1;
-            todo.extend(node.left.iter().chain(&node.right));
-        }
-        count
-    }
-
-    /// Always `false`: a tree has at least its root. (For clippy's `len_without_is_empty`.)
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// The number of levels: 1 for a leaf (computed without recursion).
-    pub fn depth(&self) -> usize {
-        let mut deepest = 0;
-        let mut todo = vec![(self, 1)];
-        while let Some((node, depth)) = todo.pop() {
-            deepest = deepest.max(depth);
-            todo.extend(node.left.iter().chain(&node.right).map(|c| (c, depth + 1)));
-        }
-        deepest
-    }
-}
-
-impl Drop for Node {
-    /// Moves the descendants into a flat list before they drop, so that dropping a chain 10,000
-    /// deep does not recurse 10,000 times (and cannot overflow the stack).
-    fn drop(&mut self) {
-        let mut todo: Vec<Node> = Vec::new();
-        todo.append(&mut self.left);
-        todo.append(&mut self.right);
-        while let Some(mut node) = todo.pop() {
-            todo.append(&mut node.left);
-            todo.append(&mut node.right);
-            // `node` drops here with no children left.
-        }
-    }
-}
 
 /// A boxed, recursive native traversal: what [`native`] returns for each node.
 pub type NativeVisit<'a> = Pin<Box<dyn Coroutine<Yield = u64, Return = u64> + 'a>>;
@@ -314,106 +203,6 @@ pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// Allocations counted by [`CountingAlloc`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AllocCount {
-    /// Calls to `alloc`, `alloc_zeroed` and `realloc`.
-    pub allocations: u64,
-    /// Bytes requested by those calls.
-    pub bytes: u64,
-}
-
-thread_local! {
-    /// This thread's running totals (const-initialised, no destructor: safe to use while
-    /// allocating).
-    static COUNTS: Cell<AllocCount> = const {
-        Cell::new(AllocCount { allocations: 0, bytes: 0 })
-    };
-}
-
-/// A global allocator that forwards to the system allocator and counts, per thread, how often it
-/// was asked for memory. Install it in a test or measurement binary only:
-///
-/// ```
-/// use stackless::tree::{CountingAlloc, Node, native_explicit_stack, collect_native};
-///
-/// #[global_allocator]
-/// static ALLOC: CountingAlloc = CountingAlloc;
-///
-/// assert!(CountingAlloc::installed());
-/// let root = Node::complete(8);
-/// let (_, count) = CountingAlloc::measure(|| collect_native(native_explicit_stack(&root)));
-/// assert!(count.allocations < 20, "{count:?}");
-/// ```
-///
-/// Memory that does not come from the global allocator (a `corosensei` stack is `mmap`ed) is
-/// not counted.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct CountingAlloc;
-
-impl CountingAlloc {
-    fn add(size: usize) {
-        // `try_with`: during thread teardown the counter may be gone; then we just don't count.
-        let _ = COUNTS.try_with(|c| {
-            let mut n = c.get();
-            n.allocations += 1;
-            n.bytes += size as u64;
-            c.set(n);
-        });
-    }
-
-    /// This thread's totals so far.
-    pub fn current() -> AllocCount {
-        COUNTS.try_with(Cell::get).unwrap_or_default()
-    }
-
-    /// Runs `f` and returns what it allocated on this thread.
-    pub fn measure<R>(f: impl FnOnce() -> R) -> (R, AllocCount) {
-        let before = Self::current();
-        let result = f();
-        let after = Self::current();
-        let count = AllocCount {
-            allocations: after.allocations - before.allocations,
-            bytes: after.bytes - before.bytes,
-        };
-        (result, count)
-    }
-
-    /// Whether `CountingAlloc` is this program's global allocator (checked by allocating).
-    pub fn installed() -> bool {
-        let (_, count) = Self::measure(|| std::hint::black_box(Box::new(0u64)));
-        count.allocations == 1
-    }
-}
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
-// guarantees are ours; the counting touches only a thread-local `Cell` and never allocates.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        Self::add(layout.size());
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        Self::add(layout.size());
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        Self::add(new_size);
-        // SAFETY: forwarded unchanged; the caller upholds `GlobalAlloc::realloc`'s contract
-        // (`ptr` came from this allocator, i.e. from `System`, with `layout`).
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded unchanged; `ptr` was allocated by `System` with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,19 +220,6 @@ mod tests {
         let (values, visited) = collect_native(native_explicit_stack(&Node::article()));
         assert_eq!(values, [7, 8, 1, 2, 9, 10, 3, 0, 4, 5, 6]);
         assert_eq!(visited, 11);
-    }
-
-    #[test]
-    fn builders() {
-        let article = Node::article();
-        assert_eq!((article.len(), article.depth()), (11, 3));
-        for depth in 1..=10 {
-            let tree = Node::complete(depth);
-            assert_eq!(tree.len(), (1 << depth) - 1);
-            assert_eq!(tree.depth(), depth as usize);
-        }
-        let chain = Node::left_chain(10_000);
-        assert_eq!((chain.len(), chain.depth()), (10_000, 10_000));
     }
 
     #[test]

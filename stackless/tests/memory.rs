@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 use std::mem::size_of_val;
 
-use stackless::tree::{CountingAlloc, Node};
+use common::alloc_count::CountingAlloc;
+use stackless::tree::Node;
 use stackless::{chain, counter, fib, manual, say, send, tree};
 
 #[global_allocator]

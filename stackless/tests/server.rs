@@ -1,8 +1,8 @@
-//! The robustness scenarios of `stackless::server_common::scenarios` against the stackless server.
+//! The robustness scenarios of `common::server::scenarios` against the stackless server.
 
 use anyhow::Result;
+use common::server::scenarios;
 use stackless::server::NativeConnection;
-use stackless::server_common::scenarios;
 
 #[test]
 fn answers_whole_split_empty_binary_and_concurrent_requests() -> Result<()> {

@@ -2,9 +2,10 @@
 //! for each traversal of `stackless::tree`, with a counting global allocator in this test binary.
 //! Run with `cargo test -p stackless --test tree_allocs -- --nocapture` to see the figures.
 
+use common::alloc_count::{AllocCount, CountingAlloc};
 use stackless::tree::{
-    AllocCount, CountingAlloc, Node, collect_genawaiter, collect_native, drain_genawaiter,
-    drain_native, gen_block, genawaiter, native, native_explicit_stack,
+    Node, collect_genawaiter, collect_native, drain_genawaiter, drain_native, gen_block,
+    genawaiter, native, native_explicit_stack,
 };
 
 #[global_allocator]

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::server::ServerOptions;
 use comparisons::server_kit::threads;
-use stackless::server_common::ServerOptions;
 
 fn main() -> ExitCode {
     let opts = ServerOptions::parse();

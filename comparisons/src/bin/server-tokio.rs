@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use common::server::ServerOptions;
 use comparisons::server_kit::tokio_server;
-use stackless::server_common::ServerOptions;
 
 /// The server's options plus the runtime to use.
 #[derive(Parser)]

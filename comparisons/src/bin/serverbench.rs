@@ -13,12 +13,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Parser, Subcommand, ValueEnum};
+use common::server::{ServerOptions, raise_fd_limit, serve_with};
 use comparisons::server_kit::{load, threads, tokio_server};
 use nix::sched::{CpuSet, sched_setaffinity};
 use nix::sys::resource::{UsageWho, getrusage};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use stackless::server_common::{ServerOptions, raise_fd_limit, serve_with};
 
 /// The servers compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -2,7 +2,7 @@
 //! as a generator, stable-Rust semantics), driven by `resume_with` on the creating thread.
 //!
 //! Memory is reported as `size_of` the `Gen` handle, the heap bytes per unit counted by the
-//! [`crate::alloc_count`] allocator wrapper (the boxed future and the shared airlock), and the
+//! [`CountingAlloc`](common::alloc_count::CountingAlloc) allocator (the boxed future and the shared airlock), and the
 //! change in this process's `VmRSS` / `VmSize` per unit.
 
 use super::{MARK, Style, live_units_memory, ns_since, size_of_unit};

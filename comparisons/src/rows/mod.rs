@@ -4,6 +4,7 @@
 use crate::params::Params;
 use crate::samples::{MemSample, Samples};
 use anyhow::{Context, Result};
+use common::alloc_count::CountingAlloc;
 use std::time::Duration;
 
 pub mod genawaiter;
@@ -105,14 +106,14 @@ pub(crate) fn live_units_memory<U>(
     mut make: impl FnMut(u64) -> U,
 ) -> Result<MemSample> {
     let mut units: Vec<Option<U>> = (0..count).map(|_| None).collect();
-    let counting = crate::alloc_count::installed();
-    let heap_before = crate::alloc_count::live_bytes();
+    let counting = CountingAlloc::installed();
+    let heap_before = CountingAlloc::live_bytes();
     let before = crate::procfs::status(None)?;
     for (i, slot) in units.iter_mut().enumerate() {
         *slot = Some(make(i as u64));
     }
     let after = crate::procfs::status(None)?;
-    let heap_after = crate::alloc_count::live_bytes();
+    let heap_after = CountingAlloc::live_bytes();
     drop(units);
     Ok(MemSample {
         heap_bytes: counting.then(|| (heap_after as f64 - heap_before as f64) / count as f64),

@@ -2,7 +2,7 @@
 //! and pinned as an executor would hold a task, driven by `resume` on the creating thread.
 //!
 //! Memory is reported three ways: `size_of` the coroutine (its whole saved state), the heap bytes
-//! per unit counted by the [`crate::alloc_count`] allocator wrapper, and the change in this
+//! per unit counted by the [`CountingAlloc`](common::alloc_count::CountingAlloc) allocator, and the change in this
 //! process's `VmRSS` / `VmSize` per unit (which includes the allocator's per-block overhead).
 
 use super::{MARK, Style, live_units_memory, ns_since, size_of_unit};

@@ -8,11 +8,11 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Context;
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
-use stackless::server_common::{
+use common::server::{
     ServerOptions, bind_listener, is_resource_exhausted, raise_fd_limit, serve_blocking,
 };
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 /// Counts open connections against `--max-connections`.
 struct Slots {

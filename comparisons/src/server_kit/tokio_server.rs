@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use stackless::server_common::{
+use common::server::{
     Fill, Outcome, RequestBuffer, ServerOptions, bind_listener, fill, is_resource_exhausted,
     raise_fd_limit,
 };

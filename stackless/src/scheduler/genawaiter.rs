@@ -37,7 +37,7 @@ use std::rc::Rc;
 use ::genawaiter::GeneratorState;
 use ::genawaiter::rc::Gen;
 
-use super::kernel::{self, Console, Reply, SysCall, Tid, Trap};
+use common::kernel::{self, Console, Reply, SysCall, Tid, Trap};
 
 /// A scheduler of `genawaiter` tasks.
 pub type Scheduler = kernel::Scheduler<Task>;

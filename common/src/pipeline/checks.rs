@@ -9,8 +9,8 @@ use crate::logdata::{Counts, LogSpec, PipelineError};
 /// Runs every check on `count` (a pipeline over an in-memory log); the error says which failed.
 ///
 /// ```
-/// stackless::pipeline::checks::check_pipeline(|log, addresses| {
-///     stackless::logdata::count_plain(log, addresses)
+/// common::pipeline::checks::check_pipeline(|log, addresses| {
+///     common::logdata::count_plain(log, addresses)
 /// })?;
 /// # Ok::<(), String>(())
 /// ```

@@ -93,9 +93,9 @@ fn command() -> Command {
 /// `count` for the coroutine pipeline and the shared threaded pipeline for `--threaded`.
 ///
 /// ```
-/// use stackless::pipeline::cli::{CliError, run};
+/// use common::pipeline::cli::{CliError, run};
 /// let mut out = Vec::new();
-/// let err = run(["pipeline", "/no/such/file.log"], &mut out, stackless::pipeline::count);
+/// let err = run(["pipeline", "/no/such/file.log"], &mut out, common::logdata::count_plain);
 /// assert!(matches!(&err, Err(e @ CliError::Open { .. }) if e.exit_code() == 2));
 /// ```
 pub fn run<I, T>(args: I, out: &mut impl Write, count: CountFn) -> Result<(), CliError>

@@ -15,7 +15,7 @@
 //!   exception in one task ends the whole `mainloop`).
 //!
 //! ```
-//! use stackless::scheduler::kernel::{Reply, Scheduler, SysCall, Target, Trap};
+//! use common::kernel::{Reply, Scheduler, SysCall, Target, Trap};
 //!
 //! /// A hand-written task: asks for its id, then returns.
 //! struct AskOnce(bool);

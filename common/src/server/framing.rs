@@ -22,7 +22,7 @@ pub enum Progress {
     TooLarge,
 }
 
-/// How one connection ended; counted in [`crate::server_common::Stats`].
+/// How one connection ended; counted in [`Stats`](crate::server::Stats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// The request was answered in full.
@@ -79,7 +79,7 @@ impl RequestBuffer {
     /// Adds received bytes and says whether the request is complete.
     ///
     /// ```
-    /// use stackless::server_common::{Progress, RequestBuffer};
+    /// use common::server::{Progress, RequestBuffer};
     /// let mut request = RequestBuffer::new(100);
     /// assert_eq!(request.push(b"world\n"), Progress::NeedMore);
     /// assert_eq!(request.push(b"\n"), Progress::Complete);

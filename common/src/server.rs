@@ -1,17 +1,20 @@
 //! The parts of the event-loop TCP server that do not depend on the coroutine style, written once
-//! and reused by `stackful` and by the baselines in `comparisons`: the command line, the protocol
-//! framing (a request ends with `\n\n`, the reply is `Hello ` + the request), the mio event loop
-//! that owns the listener, timeouts and accept back-off, and a few Linux helpers (raising the
-//! fd limit, counting open fds).
+//! and used by `stackless::server`, `stackful::server` and the baselines in `comparisons`: the
+//! command line, the protocol framing (a request ends with `\n\n`, the reply is `Hello ` + the
+//! request), the mio event loop that owns the listener, timeouts and accept back-off, and a few
+//! Linux helpers (raising the fd limit, counting open fds).
 //!
 //! A coroutine style plugs in by implementing [`Connection`]: the loop hands it a freshly accepted
 //! non-blocking stream, resumes it whenever the socket became ready for what it waits for
-//! ([`Wait`]), and drops it once it is done ([`Step::Done`]) or has been idle too long.
+//! ([`Wait`]), and drops it once it is done ([`Step::Done`]) or has been idle too long. The
+//! robustness scenarios every server must pass (`scenarios`) are compiled with the `test-support`
+//! feature.
 
 mod cli;
 mod event_loop;
 mod framing;
 mod os;
+#[cfg(any(test, feature = "test-support"))]
 pub mod scenarios;
 
 pub use cli::{ServerOptions, serve_cli, serve_with};

@@ -1,0 +1,19 @@
+//! What the two coroutine crates share that is not a coroutine: the article's expected outputs
+//! ([`contracts`]), the tree the traversals walk ([`tree`]), the log data and line reader of the
+//! pipeline ([`logdata`]) with its command line and threaded version ([`pipeline`]), the
+//! scheduler's style-independent kernel ([`kernel`]), the server's event loop, framing and command
+//! line ([`server`]), and a counting allocator for tests and measurements ([`alloc_count`]).
+//!
+//! `stackless` and `stackful` stand side by side on this crate and not on each other, so each demo
+//! module of theirs holds only what its coroutine style makes of the program. Test harnesses that
+//! both crates run on their own code (`server::scenarios`, `pipeline::checks`) are compiled only
+//! with the `test-support` feature, which the two crates enable for their tests alone.
+
+pub mod alloc_count;
+pub mod contracts;
+pub mod kernel;
+pub mod logdata;
+pub mod pipeline;
+pub mod send;
+pub mod server;
+pub mod tree;
