@@ -16,4 +16,5 @@ pub mod logdata;
 pub mod pipeline;
 pub mod send;
 pub mod server;
+pub mod style;
 pub mod tree;
