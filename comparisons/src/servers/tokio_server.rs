@@ -1,7 +1,7 @@
 //! The tokio baseline: one task per connection on tokio's current-thread or multi-thread
 //! runtime, reading with `readable` + `try_read` through the same framing as the other servers.
 
-use std::io::{self, ErrorKind, Write};
+use std::io::{self, ErrorKind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ pub enum Runtime {
 /// Builds the runtime, binds, prints `listening on IP:PORT`, serves until SIGINT/SIGTERM.
 pub fn run(opts: &ServerOptions, runtime: Runtime) -> anyhow::Result<()> {
     if let Err(e) = raise_fd_limit() {
-        eprintln!("server-tokio: could not raise the open-file limit: {e}");
+        crate::progress!("server-tokio: could not raise the open-file limit: {e}");
     }
     let rt = match runtime {
         Runtime::Current => tokio::runtime::Builder::new_current_thread()
@@ -50,10 +50,7 @@ async fn serve(opts: ServerOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing signal handlers")?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing signal handlers")?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on {}", listener.local_addr()?)?;
-    stdout.flush()?;
-    drop(stdout);
+    super::announce(listener.local_addr())?;
     let slots = Arc::new(Semaphore::new(opts.max_connections));
     loop {
         let permit = tokio::select! {
