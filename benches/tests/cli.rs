@@ -196,3 +196,16 @@ fn report_reports_a_closed_stdout() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error: writing the report"), "{stderr}");
 }
+
+#[test]
+fn a_closed_stderr_loses_the_message_not_the_exit_code() {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let status = Command::new(REPORT)
+        .arg("/nonexistent/criterion")
+        .stdin(Stdio::null())
+        .stderr(writer)
+        .status()
+        .expect("the program starts");
+    assert_eq!(status.code(), Some(2));
+}

@@ -234,3 +234,23 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{program}: {stderr}");
     }
 }
+
+#[test]
+fn a_closed_stderr_loses_the_messages_not_the_exit_code() {
+    // A port nobody listens on: every request fails, and loadgen says so on stderr.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .to_string();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(LOADGEN)
+        .args(["--addr", &addr, "--requests", "2", "--connections", "1"])
+        .stdin(Stdio::null())
+        .stderr(writer)
+        .output()
+        .expect("loadgen starts");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with("0 ok, 2 errors"), "{stdout}");
+}
