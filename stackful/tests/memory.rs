@@ -7,7 +7,8 @@ use std::mem::size_of_val;
 use common::alloc_count::CountingAlloc;
 use corosensei::stack::DefaultStack;
 use stackful::stacks::measure_coroutine;
-use stackful::tree::{Node, measure_traversal, stack_size_for_depth};
+use stackful::tree::stack::measure_traversal;
+use stackful::tree::{Node, stack_size_for_depth};
 use stackful::{chain, counter, fib, say, tree};
 
 #[global_allocator]
