@@ -22,7 +22,7 @@ use stackful::stacks::pool::{TASK_POOL_MAX_IDLE, TASK_STACK_SIZE, with_task_stac
 use stackful::stacks::{DEEP_STACK_SIZE, SMALL_STACK_SIZE, StackPool, stack_high_water};
 
 /// The command line: no options, `--help` only.
-#[derive(Parser)]
+#[derive(Debug, Parser)]
 #[command(
     name = "stacks",
     about = "Measures the stack high-water marks the stack sizes are chosen against, and what \
@@ -231,4 +231,21 @@ fn main() -> Result<()> {
          beyond that are mapped on every run)"
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_takes_help_and_nothing_else() {
+        let help = Args::try_parse_from(["stacks", "--help"]).unwrap_err();
+        assert_eq!(help.exit_code(), 0);
+        assert!(help.to_string().contains("Usage: stacks"), "{help}");
+        for bad in [&["stacks", "--bogus"][..], &["stacks", "extra"]] {
+            let error = Args::try_parse_from(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+        Args::try_parse_from(["stacks"]).unwrap();
+    }
 }
