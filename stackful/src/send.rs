@@ -128,7 +128,8 @@ mod tests {
                 other => panic!("expected the write error, got {:?}", other.as_yield()),
             }
         });
-        assert!(run(&mut &mut [][..]).is_err());
+        let error = run(&mut &mut [][..]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WriteZero);
         Ok(())
     }
 

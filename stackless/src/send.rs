@@ -186,6 +186,7 @@ mod tests {
             CoroutineState::Complete(Err(e)) => assert_eq!(e.kind(), io::ErrorKind::WriteZero),
             other => panic!("expected the write error, got {other:?}"),
         }
-        assert!(run(&mut &mut [][..]).is_err());
+        let error = run(&mut &mut [][..]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WriteZero);
     }
 }
