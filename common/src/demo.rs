@@ -223,6 +223,52 @@ pub fn assert_prints(run: impl FnOnce(&mut Vec<u8>) -> io::Result<()>, contract:
     assert_eq!(String::from_utf8_lossy(&out), contract);
 }
 
+/// Test helper for a crate's demo table: every flavour of every demo prints the demo's contract,
+/// and each example's command line offers exactly the demo's flavours (the first by default,
+/// every other flavour of the crate and an unknown one refused with exit code 2), takes nothing
+/// else, and answers `--help` with exit code 0.
+///
+/// # Panics
+/// On the first demo that does not.
+#[cfg(feature = "test-support")]
+pub fn check_demos<F: Flavour>(demos: &[&Demo<F>]) {
+    for demo in demos {
+        let name = demo.name;
+        let contract = demo.contract().expect("a demo with a contract");
+        let output = |args: &[&str]| {
+            let mut out = Vec::new();
+            let argv = std::iter::once(name).chain(args.iter().copied());
+            let result = demo.cli(argv, &mut out).map_err(|e| e.exit_code());
+            (result, String::from_utf8_lossy(&out).into_owned())
+        };
+        assert_eq!(output(&[]), (Ok(()), contract.to_owned()), "{name}");
+        for &flavour in F::value_variants() {
+            let (result, out) = output(&["--flavour", flavour.name()]);
+            if demo.flavours().any(|f| f == flavour) {
+                assert_eq!(
+                    (result, out.as_str()),
+                    (Ok(()), contract),
+                    "{name} {flavour:?}"
+                );
+            } else {
+                assert_eq!((result, out.as_str()), (Err(2), ""), "{name} {flavour:?}");
+            }
+        }
+        for bad in [&["--flavour", "green"][..], &["--flavour"], &["extra"]] {
+            assert_eq!(output(bad), (Err(2), String::new()), "{name} {bad:?}");
+        }
+        let help = demo
+            .cli([name, "--help"], &mut Vec::new())
+            .expect_err("help");
+        assert_eq!(help.exit_code(), 0, "{name}");
+        let default = demo.flavours().next().map(F::name).unwrap_or_default();
+        assert!(
+            help.to_string().contains(&format!("[default: {default}]")),
+            "{help}"
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,14 +314,6 @@ mod tests {
         assert_eq!(error.exit_code(), 2, "{args:?}: {error}");
         assert_eq!(out, "", "{args:?} printed");
         error.to_string()
-    }
-
-    #[test]
-    fn names_are_the_value_enum_names() {
-        for taste in Taste::value_variants() {
-            let value = taste.to_possible_value().unwrap();
-            assert_eq!(value.get_name(), taste.name());
-        }
     }
 
     #[test]

@@ -250,60 +250,9 @@ impl<Y, A, F: Future> Coroutine<A> for Genawaiter<genawaiter::rc::Gen<Y, A, F>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::ValueEnum;
 
     #[test]
-    fn every_flavour_of_every_demo_prints_the_contract() {
-        for demo in DEMOS {
-            let contract = demo.contract().expect("every demo here has a contract");
-            for flavour in demo.flavours() {
-                let mut out = Vec::new();
-                demo.run(flavour, &mut out).unwrap();
-                assert_eq!(
-                    String::from_utf8(out).unwrap(),
-                    contract,
-                    "{} {flavour}",
-                    demo.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn the_examples_parse_their_flavours() {
-        for demo in DEMOS {
-            for &flavour in Flavour::value_variants() {
-                let args = [demo.name, "--flavour", flavour.name()];
-                let result = demo.cli(args, &mut Vec::new());
-                if demo.flavours().any(|f| f == flavour) {
-                    result.unwrap();
-                } else {
-                    let error = result.expect_err("a flavour the demo lacks");
-                    assert_eq!(error.exit_code(), 2, "{} {flavour}", demo.name);
-                }
-            }
-            let mut out = Vec::new();
-            demo.cli([demo.name], &mut out).unwrap();
-            assert_eq!(
-                demo.contract().map(str::as_bytes),
-                Some(&out[..]),
-                "{}",
-                demo.name
-            );
-            let help = demo.cli([demo.name, "--help"], &mut out).unwrap_err();
-            assert_eq!(help.exit_code(), 0);
-            assert!(help.to_string().contains("[default: native]"), "{help}");
-            let bogus = demo.cli([demo.name, "--flavour", "green"], &mut out);
-            assert_eq!(bogus.map_err(|e| e.exit_code()).err(), Some(2));
-        }
-    }
-
-    #[test]
-    fn names_are_the_command_line_names() {
-        for flavour in Flavour::value_variants() {
-            let value = flavour.to_possible_value().unwrap();
-            assert_eq!(value.get_name(), flavour.name());
-            assert_eq!(flavour.to_string(), flavour.name());
-        }
+    fn every_flavour_of_every_demo_prints_the_contract_and_the_examples_parse_their_flavours() {
+        common::demo::check_demos(&DEMOS);
     }
 }
