@@ -65,7 +65,8 @@ pub trait Flavour: ValueEnum + Copy + PartialEq + fmt::Debug + Send + Sync + 'st
     /// coroutines").
     const STYLE: &'static str;
 
-    /// The flavour's name on the command line: the name its [`ValueEnum`] derive gives it.
+    /// The flavour's name on the command line, which must be the name its [`ValueEnum`] gives it
+    /// (`check_demos` checks that); the crates take it from [`crate::style::Style::name`].
     fn name(self) -> &'static str;
 }
 

@@ -19,6 +19,7 @@
 
 use clap::ValueEnum;
 pub use common::demo::Demo;
+use common::style::Style;
 
 use crate::{chain, counter, fib, say, scheduler, send, tree};
 
@@ -29,13 +30,21 @@ pub enum Flavour {
     Corosensei,
 }
 
+impl Flavour {
+    /// The flavour among the styles the project measures: benchmarks and reports name it so.
+    pub fn style(self) -> Style {
+        match self {
+            Flavour::Corosensei => Style::Corosensei,
+        }
+    }
+}
+
 impl common::demo::Flavour for Flavour {
     const STYLE: &'static str = "with a stackful coroutine";
 
+    /// Its style's name, [`Style::name`].
     fn name(self) -> &'static str {
-        match self {
-            Flavour::Corosensei => "corosensei",
-        }
+        self.style().name()
     }
 }
 

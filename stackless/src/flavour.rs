@@ -24,6 +24,7 @@ use std::pin::Pin;
 
 use clap::ValueEnum;
 pub use common::demo::Demo;
+use common::style::Style;
 use common::tree::Node;
 
 use crate::{chain, counter, fib, manual, say, scheduler, send, tree};
@@ -42,14 +43,20 @@ pub enum Flavour {
 }
 
 impl Flavour {
-    /// The name used on the command line (`native`, `gen`, `genawaiter`, `manual`).
-    pub fn name(self) -> &'static str {
+    /// The flavour among the styles the project measures: benchmarks and reports name it so.
+    pub fn style(self) -> Style {
         match self {
-            Flavour::Native => "native",
-            Flavour::Gen => "gen",
-            Flavour::Genawaiter => "genawaiter",
-            Flavour::Manual => "manual",
+            Flavour::Native => Style::Native,
+            Flavour::Gen => Style::Gen,
+            Flavour::Genawaiter => Style::Genawaiter,
+            Flavour::Manual => Style::Manual,
         }
+    }
+
+    /// The name used on the command line (`native`, `gen`, `genawaiter`, `manual`): its style's
+    /// name, [`Style::name`].
+    pub fn name(self) -> &'static str {
+        self.style().name()
     }
 }
 
