@@ -120,6 +120,11 @@ pub trait Target: Sized {
     /// Resumes the coroutine with the answer to its last system call ([`Reply::Nothing`] on the
     /// first resume) and runs it to its next trap. May panic; the scheduler catches it.
     fn resume(&mut self, reply: Reply) -> Trap<Self>;
+
+    /// Called when a scheduler of this task type has run all its tasks ([`Scheduler::mainloop`]
+    /// returned `Ok`): a style may release what its tasks held between runs (the stackful tasks
+    /// trim their pool of stacks). Does nothing unless implemented.
+    fn run_finished() {}
 }
 
 /// The output tasks print to, shared between the scheduler and its tasks.
@@ -257,6 +262,7 @@ impl<T: Target> Scheduler<T> {
             // Destructors run by `KillTask` may have printed.
             self.console.drain_to(out)?;
         }
+        T::run_finished();
         Ok(())
     }
 
