@@ -42,18 +42,20 @@ fn a_trimmed_task_pool_gives_its_memory_back() -> std::io::Result<()> {
         );
         assert_eq!(trimmed.unmapped, ranges.len().div_ceil(2));
         assert_eq!(idle, ranges.len() / 2);
+        // Other mappings of the process can merge with the pool's (under AddressSanitizer, its
+        // own `MAP_NORESERVE` ones do): a sixteenth of the burst is allowed for them.
+        let slack = burst.rss / 16;
         match release {
-            // Freed in the call: nothing of the pool is resident any more (a page or so of slack
-            // per mapping for what the kernel counts at the edges).
-            PageRelease::DontNeed => assert!(
-                after.rss <= after.mappings * page_size(),
-                "{release:?}: {after:?}"
-            ),
-            // Freed when the kernel needs memory: what is still resident is lazily freed, and at
-            // least the unmapped half is gone.
+            // Freed in the call: nothing of the pool is resident any more.
+            PageRelease::DontNeed => assert!(after.rss <= slack, "{release:?}: {after:?}"),
+            // Freed when the kernel needs memory: the unmapped half is gone, and what is still
+            // resident of the other half is lazily freed.
             PageRelease::Free => {
-                assert!(after.rss <= burst.rss / 2 + after.mappings * page_size());
-                assert!(after.rss <= after.lazy_free + after.mappings * page_size());
+                assert!(after.rss <= burst.rss / 2 + slack, "{release:?}: {after:?}");
+                assert!(
+                    after.rss - after.lazy_free <= slack,
+                    "{release:?}: {after:?}"
+                );
             }
         }
         // The pool still works, and the next burst maps only the half that was unmapped.
