@@ -195,6 +195,9 @@ impl PoolState {
         self.live += 1;
         self.high_water = self.high_water.max(self.live);
         if let Some(region) = self.idle.pop_back() {
+            if let Some(next) = self.idle.back() {
+                next.prefetch_top(); // a burst of creations takes it next
+            }
             self.reused += 1;
             self.idle_floor = self.idle_floor.min(self.idle.len());
             self.released = self.released.min(self.idle.len());
