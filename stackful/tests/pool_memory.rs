@@ -6,7 +6,7 @@
 
 use stackful::scheduler::run_workload;
 use stackful::stacks::mapping::smaps_resident;
-use stackful::stacks::pool::{TASK_STACK_SIZE, with_task_stacks};
+use stackful::stacks::pool::{MAX_STACKS_PER_MAPPING, TASK_STACK_SIZE, with_task_stacks};
 use stackful::stacks::sizes::page_size;
 use stackful::stacks::{PageRelease, StackPool};
 
@@ -26,8 +26,11 @@ fn a_trimmed_task_pool_gives_its_memory_back() -> std::io::Result<()> {
         let ranges = with_task_stacks(|pool| pool.idle_ranges());
         assert!(ranges.len() >= TASKS, "{} idle stacks", ranges.len());
         let burst = smaps_resident(&ranges)?;
-        // Each task touched at least the top page of its stack.
-        assert!(burst.rss >= TASKS * page_size(), "{release:?}: {burst:?}");
+        // Each task touched at least the top page of its stack; the pool keeps its high-water
+        // mark of stacks, which may include a few spare ones mapped with the last chunk and never
+        // touched (then as many touched ones were unmapped when they came back).
+        let touched = TASKS - MAX_STACKS_PER_MAPPING;
+        assert!(burst.rss >= touched * page_size(), "{release:?}: {burst:?}");
         let trimmed = with_task_stacks(|pool| pool.trim())?;
         let after = smaps_resident(&ranges)?;
         let idle = with_task_stacks(|pool| pool.idle());

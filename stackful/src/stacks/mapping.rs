@@ -41,8 +41,8 @@ const MADV_GUARD_INSTALL: libc::c_int = 102;
 /// Set once the kernel has refused [`MADV_GUARD_INSTALL`]: guards are `mprotect`ed from then on.
 static GUARDS_BY_MPROTECT: AtomicBool = AtomicBool::new(false);
 
-/// How many cache lines below the top of a stack [`Region::prefetch_top`] loads: the frames a
-/// coroutine of a few calls keeps (about 0.5 KiB).
+/// How many cache lines below the top of a stack the scheduler loads before a task runs: the
+/// frames a coroutine of a few calls keeps (about 0.5 KiB).
 pub const PREFETCH_LINES: usize = 8;
 
 /// How a trimmed pool gives the pages of an idle stack back to the kernel.
@@ -75,18 +75,6 @@ impl Region {
     /// One past the highest address of the span: the top of the stack.
     pub fn top(&self) -> usize {
         self.low + self.span
-    }
-
-    /// Starts loading the top cache lines of the stack, where a new coroutine's first frames go
-    /// (a hint: no fault, no change to memory).
-    #[inline]
-    pub fn prefetch_top(&self) {
-        #[cfg(target_arch = "x86_64")]
-        for line in 1..=PREFETCH_LINES {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            // SAFETY: a prefetch never faults and changes no memory; the address is in this span.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((self.top() - line * 64) as *const i8) };
-        }
     }
 
     /// Gives the pages of the usable part back to the kernel with `advice`; the guard page stays.

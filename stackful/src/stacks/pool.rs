@@ -71,7 +71,6 @@
 //! ```
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io;
 use std::mem::ManuallyDrop;
 use std::rc::Rc;
@@ -147,6 +146,7 @@ unsafe impl Stack for CoroutineStack {
 }
 
 impl Drop for CoroutineStack {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: taken exactly once, here; `self.region` is not used again.
         let region = unsafe { ManuallyDrop::take(&mut self.region) };
@@ -174,7 +174,7 @@ struct PoolState {
     max_idle: usize,
     release: PageRelease,
     /// Idle stacks, most recently given back last: the bottom ones are the coldest.
-    idle: VecDeque<Region>,
+    idle: Vec<Region>,
     /// Stacks handed out and not given back.
     live: usize,
     /// The most stacks alive at once since the last trim (after a trim: the stacks left).
@@ -191,60 +191,67 @@ struct PoolState {
 }
 
 impl PoolState {
+    /// A stack for a coroutine: the most recently given back idle one, or a freshly mapped one.
+    #[inline]
     fn get(&mut self) -> io::Result<Region> {
         self.live += 1;
         self.high_water = self.high_water.max(self.live);
-        if let Some(region) = self.idle.pop_back() {
-            if let Some(next) = self.idle.back() {
-                next.prefetch_top(); // a burst of creations takes it next
-            }
-            self.reused += 1;
-            self.idle_floor = self.idle_floor.min(self.idle.len());
-            self.released = self.released.min(self.idle.len());
-            return Ok(region);
-        }
-        let count = self.next_chunk.min(self.max_idle.saturating_add(1)).max(1);
-        let mut regions = map_stacks(self.span, count).map_err(|e| {
-            self.live -= 1;
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "mapping {count} coroutine stacks of {} bytes: {e}",
-                    self.stack_size
-                ),
-            )
-        })?;
-        self.allocated += count as u64;
-        self.next_chunk = (count * 2).min(MAX_STACKS_PER_MAPPING);
-        let region = regions
-            .pop()
-            .ok_or_else(|| io::Error::other("no stack mapped"))?;
-        // The rest are fresh and untouched (address space only): idle, below the others (the
-        // pool has none when it maps).
-        self.released += regions.len();
-        for fresh in regions.into_iter().rev() {
-            self.idle.push_front(fresh);
-        }
+        let Some(region) = self.idle.pop() else {
+            return self.map_more();
+        };
+        self.reused += 1;
+        let idle = self.idle.len();
+        self.idle_floor = self.idle_floor.min(idle);
+        self.released = self.released.min(idle);
         Ok(region)
     }
 
-    /// Takes a stack back: kept on top of the idle ones, unless the pool already keeps as many
-    /// as it may; then the coldest idle stack (or this one, if the pool keeps none) is unmapped.
+    /// [`PoolState::get`] with no idle stack: maps a chunk of 1, 2, 4, ... stacks (up to
+    /// [`MAX_STACKS_PER_MAPPING`], and at most one more than the pool keeps), hands out one and
+    /// keeps the rest idle.
+    #[cold]
+    #[inline(never)]
+    fn map_more(&mut self) -> io::Result<Region> {
+        let count = self.next_chunk.min(self.max_idle.saturating_add(1)).max(1);
+        let mapped = map_stacks(self.span, count).and_then(|mut regions| {
+            let region = regions
+                .pop()
+                .ok_or_else(|| io::Error::other("no stack mapped"))?;
+            Ok((region, regions))
+        });
+        let (region, spare) = match mapped {
+            Ok(mapped) => mapped,
+            Err(e) => {
+                self.live -= 1;
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "mapping {count} coroutine stacks of {} bytes: {e}",
+                        self.stack_size
+                    ),
+                ));
+            }
+        };
+        self.allocated += count as u64;
+        self.next_chunk = (count * 2).min(MAX_STACKS_PER_MAPPING);
+        // The spare ones are fresh and untouched (address space only), and the pool had no idle
+        // stack: they are the idle ones now, and count as released.
+        self.released = spare.len();
+        self.idle.extend(spare.into_iter().rev());
+        Ok(region)
+    }
+
+    /// Takes a stack back: kept on top of the idle ones if the pool keeps fewer than its
+    /// high-water mark (and its cap), unmapped otherwise.
+    #[inline]
     fn put(&mut self, region: Region) {
         self.live = self.live.saturating_sub(1);
-        let keep = self.high_water.min(self.max_idle);
-        if keep == 0 {
+        if self.idle.len() < self.high_water.min(self.max_idle) {
+            self.idle.push(region);
+        } else {
             self.unmapped += 1;
             drop(region);
-            return;
         }
-        if self.idle.len() >= keep {
-            drop(self.idle.pop_front());
-            self.unmapped += 1;
-            self.released = self.released.saturating_sub(1);
-            self.idle_floor = self.idle_floor.saturating_sub(1);
-        }
-        self.idle.push_back(region);
     }
 
     fn trim(&mut self) -> io::Result<Trimmed> {
@@ -256,7 +263,7 @@ impl PoolState {
         let keep_cold = cold - unmap;
         let mut result = Ok(());
         let mut released = 0;
-        for region in self.idle.range(already.min(keep_cold)..keep_cold) {
+        for region in &self.idle[already.min(keep_cold)..keep_cold] {
             if let Err(e) = region.release_pages(self.release) {
                 result = Err(e);
                 break;
@@ -312,7 +319,7 @@ impl StackPool {
             span: stack_span(stack_size),
             max_idle,
             release: PageRelease::default(),
-            idle: VecDeque::new(),
+            idle: Vec::new(),
             live: 0,
             high_water: 0,
             idle_floor: 0,
@@ -382,6 +389,7 @@ impl StackPool {
     ///
     /// # Errors
     /// The `mmap` error if fresh stacks cannot be mapped, or the error installing a guard page.
+    #[inline]
     pub fn get(&mut self) -> io::Result<CoroutineStack> {
         let region = self.0.borrow_mut().get()?;
         Ok(CoroutineStack {
@@ -596,7 +604,7 @@ mod tests {
     }
 
     #[test]
-    fn a_capped_pool_unmaps_the_coldest_stack_beyond_its_cap() -> io::Result<()> {
+    fn a_capped_pool_keeps_no_more_than_its_cap() -> io::Result<()> {
         let mut pool = StackPool::with_max_idle(SMALL_STACK_SIZE, 8);
         let live = burst(&mut pool, 10)?;
         let mapped = pool.stacks_allocated();
