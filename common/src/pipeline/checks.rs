@@ -1,10 +1,12 @@
 //! The checks every pipeline must pass, written once and run by each crate's tests on its own
 //! pipeline: counts on generated logs with known counts, addresses that are prefixes of others,
-//! duplicate and absent addresses, lines that are not UTF-8; and the checks of the `pipeline`
-//! command (output, `--threaded`, exit codes) run through [`cli::run`], as the example does.
+//! duplicate and absent addresses, lines that are not UTF-8, lines longer than
+//! [`MAX_LINE`](crate::logdata::MAX_LINE); and the checks of the `pipeline` command (output,
+//! `--threaded`, addresses parsed as IPv4/IPv6, exit codes) run through [`cli::run`], as the
+//! example does.
 
 use super::cli::{self, CliError, CountFn};
-use crate::logdata::{Counts, LogSpec, PipelineError};
+use crate::logdata::{Counts, LogSpec, MAX_LINE, PipelineError};
 
 /// Runs every check on `count` (a pipeline over an in-memory log); the error says which failed.
 ///
@@ -87,7 +89,28 @@ where
     expect(
         "non-UTF-8 lines",
         run("non-UTF-8 lines", log, &["1.1.1.1"])?,
-        two,
+        two.clone(),
+    )?;
+
+    // Lines far longer than `MAX_LINE` count by their first field like any other.
+    let long = vec![b'x'; 3 * MAX_LINE];
+    let log = [
+        b"1.1.1.1 ",
+        &long[..],
+        b"\n2.2.2.2 y\n",
+        &long[..],
+        b"\n2.2.2.2",
+        &long[..],
+        b"\n1.1.1.1\t",
+        &long[..],
+    ]
+    .concat();
+    let mut long_lines = two;
+    long_lines.add("2.2.2.2");
+    expect(
+        "overlong lines",
+        run("overlong lines", &log, &["1.1.1.1", "2.2.2.2"])?,
+        long_lines,
     )
 }
 
@@ -152,15 +175,51 @@ fn cli_cases(count: CountFn, log: &std::path::Path, dir: &std::path::Path) -> Re
             }
         }
     }
+    // Addresses are parsed: each is counted under its canonical text (RFC 5952 for IPv6), against
+    // first fields compared as text.
+    let ipv6 = dir.join("ipv6.log");
+    std::fs::write(
+        &ipv6,
+        "::1 a\n0:0:0:0:0:0:0:1 b\n::1 c\n2001:db8::1 d\n::ffff:10.0.0.1 e\n10.0.0.1 f\n",
+    )
+    .map_err(|e| format!("writing {}: {e}", ipv6.display()))?;
+    let ipv6 = ipv6.to_string_lossy().into_owned();
+    for mode in [&[][..], &["--threaded"][..]] {
+        let args = [
+            mode,
+            &[
+                &ipv6,
+                "0:0:0:0:0:0:0:1",
+                "2001:DB8:0:0:0:0:0:1",
+                "::1",
+                "::FFFF:10.0.0.1",
+                "2001:db8::2",
+            ],
+        ]
+        .concat();
+        let want = "::1 2\n2001:db8::1 1\n::ffff:10.0.0.1 1\n2001:db8::2 0\n";
+        match call(&args) {
+            (Ok(()), out) if out == want => {}
+            (result, out) => {
+                return Err(format!(
+                    "{args:?}: {result:?}, printed {out:?}, expected {want:?}"
+                ));
+            }
+        }
+    }
     let missing = dir.join("no-such.log").to_string_lossy().into_owned();
     let directory = dir.to_string_lossy().into_owned();
-    let cases: [(&[&str], u8, Option<&str>); 7] = [
+    let cases: [(&[&str], u8, Option<&str>); 11] = [
         (&[&missing], 2, Some(&missing)),
         (&["--threaded", &missing], 2, Some(&missing)),
         (&[&directory], 2, Some(&directory)),
         (&[], 2, None),
         (&["--bogus", &log], 2, None),
         (&[&log, ""], 2, None),
+        (&[&log, "foo"], 2, Some("foo")),
+        (&[&log, "10.0.0.1", "999.999.1.1"], 2, Some("999.999.1.1")),
+        (&["--threaded", &log, "10.0.0.1 "], 2, Some("10.0.0.1 ")),
+        (&[&log, "::1%eth0"], 2, Some("::1%eth0")),
         (&["--help"], 0, None),
     ];
     for (args, code, path) in cases {
