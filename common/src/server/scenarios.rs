@@ -413,3 +413,126 @@ pub fn fd_exhaustion<C: Connection + 'static>() -> Result<()> {
     ensure!(stats.accept_paused >= 1 && stats.answered == 2, "{stats:?}");
     Ok(())
 }
+
+/// A request followed by more bytes (200 KB of them, in the same write and after a pause) gets its
+/// reply and then a clean end of stream, not a reset: the server shuts down its write side and
+/// drops what the client still sends until the client closes.
+pub fn trailing_bytes_close_cleanly<C: Connection + 'static>() -> Result<()> {
+    let trailing = vec![b't'; 200_000];
+    let stats = scenario::<C>(opts(), |server| {
+        for pause in [None, Some(Duration::from_millis(100))] {
+            let mut client = connect(server.addr)?;
+            match pause {
+                // All in one go: the trailing bytes arrive with the request.
+                None => client.write_all(&[&b"first\n\n"[..], &trailing].concat())?,
+                // The trailing bytes arrive after the reply was sent.
+                Some(pause) => {
+                    client.write_all(b"first\n\n")?;
+                    thread::sleep(pause);
+                    client.write_all(&trailing)?;
+                }
+            }
+            // Not `read_to_close`: a reset here is the failure this scenario is about.
+            let mut reply = Vec::new();
+            client
+                .read_to_end(&mut reply)
+                .with_context(|| format!("reading the reply to the end ({pause:?})"))?;
+            ensure!(
+                reply == b"Hello first",
+                "got {:?}",
+                String::from_utf8_lossy(&reply)
+            );
+        }
+        still_answers(server.addr)
+    })?;
+    ensure!(
+        stats.answered == 3 && stats.linger_cut == 0 && stats.failed == 0,
+        "{stats:?}"
+    );
+    Ok(())
+}
+
+/// With `--max-connections 50 --request-timeout 3`, 50 clients that each send one byte a second
+/// (so the idle timeout never fires) hold every slot; a normal client is still answered within
+/// 10 s, because it takes the slot of the one that has waited longest on its request, and the
+/// others are closed at the request deadline however steadily they drip.
+pub fn drip_clients_cannot_lock_others_out<C: Connection + 'static>() -> Result<()> {
+    const DRIPPERS: usize = 50;
+    let deadline = Duration::from_secs(3);
+    let stats = scenario::<C>(
+        ServerOptions {
+            max_connections: DRIPPERS,
+            request_timeout: deadline,
+            ..opts()
+        },
+        |server| {
+            let started = Instant::now();
+            let mut drippers = (0..DRIPPERS)
+                .map(|_| {
+                    let stream = connect(server.addr)?;
+                    stream.set_nonblocking(true)?;
+                    Ok(Some(stream))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let drip = |drippers: &mut Vec<Option<TcpStream>>| {
+                for slot in drippers.iter_mut() {
+                    let closed = match slot {
+                        Some(stream) => {
+                            let mut byte = [0u8; 1];
+                            // Closed by the server: end of stream or a reset.
+                            matches!(stream.read(&mut byte), Ok(0))
+                                || stream
+                                    .read(&mut byte)
+                                    .is_err_and(|e| e.kind() != ErrorKind::WouldBlock)
+                                || stream.write(b"x").is_err()
+                        }
+                        None => false,
+                    };
+                    if closed {
+                        *slot = None;
+                    }
+                }
+            };
+            drip(&mut drippers);
+            // A normal client, once every slot is taken by a dripper.
+            let normal = thread::spawn({
+                let addr = server.addr;
+                move || {
+                    let asked = Instant::now();
+                    let reply = exchange(addr, b"let me in\n\n");
+                    (reply, asked.elapsed())
+                }
+            });
+            // Drip a byte a second until the normal client is served and the deadline passed.
+            while !(normal.is_finished() && started.elapsed() > deadline + Duration::from_secs(1)) {
+                ensure!(started.elapsed() < PATIENCE, "the scenario did not end");
+                thread::sleep(Duration::from_millis(1000));
+                drip(&mut drippers);
+            }
+            let (reply, waited) = normal.join().map_err(|_| anyhow!("client panicked"))?;
+            ensure!(
+                reply? == b"Hello let me in",
+                "the normal client was not answered"
+            );
+            ensure!(waited < PATIENCE, "the normal client waited {waited:?}");
+            // Dripping did not keep any of them past the deadline (with a second's slack).
+            thread::sleep(Duration::from_millis(500));
+            drip(&mut drippers);
+            let open = drippers.iter().filter(|d| d.is_some()).count();
+            ensure!(
+                open == 0,
+                "{open} drippers still open after {:?}",
+                started.elapsed()
+            );
+            Ok(())
+        },
+    )?;
+    ensure!(
+        stats.evicted >= 1
+            && stats.evicted + stats.too_slow == DRIPPERS as u64
+            && stats.answered == 1
+            && stats.timed_out == 0,
+        "{stats:?}"
+    );
+    Ok(())
+}
