@@ -27,4 +27,7 @@ pub use framing::{
     CLOSE_DRAIN_LIMIT, CLOSE_LINGER, Drain, Fill, GREETING, Outcome, Progress, READ_CHUNK,
     RequestBuffer, TERMINATOR, close_blocking, drain, fill, serve_blocking,
 };
-pub use os::{LISTEN_BACKLOG, bind_listener, is_resource_exhausted, open_fd_count, raise_fd_limit};
+pub use os::{
+    LISTEN_BACKLOG, bind_listener, is_resource_exhausted, open_fd_count, raise_fd_limit,
+    release_free_memory,
+};

@@ -94,6 +94,11 @@ impl Connection for StackfulConnection {
         // the socket; the loop closes it.
         pool.0.recycle(self.coroutine);
     }
+
+    fn release_memory(pool: &mut ServerStacks) {
+        // After a flood the pool may hold up to `POOL_LIMIT` stacks with their touched pages.
+        pool.0.release_idle();
+    }
 }
 
 /// The coroutine serving one connection on `stack`: [`serve_blocking`] over a [`Suspending`]

@@ -43,3 +43,8 @@ fn closes_cleanly_after_a_reply_to_a_client_that_sent_more() -> Result<()> {
 fn drip_clients_cannot_hold_every_slot() -> Result<()> {
     scenarios::drip_clients_cannot_lock_others_out::<NativeConnection>()
 }
+
+#[test]
+fn gives_memory_back_after_a_flood() -> Result<()> {
+    scenarios::memory_returns_after_a_flood::<NativeConnection>()
+}

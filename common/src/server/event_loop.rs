@@ -33,7 +33,7 @@ use slab::Slab;
 
 use super::ServerOptions;
 use super::framing::{CLOSE_LINGER, Drain, Outcome, drain};
-use super::os::{bind_listener, is_resource_exhausted};
+use super::os::{bind_listener, is_resource_exhausted, release_free_memory};
 
 /// The listener's token (connections use their slab key, which never gets this large).
 const LISTENER: Token = Token(usize::MAX);
@@ -49,6 +49,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// request right after connecting is never this slow, so a burst of normal clients at the limit
 /// queues as before instead of evicting one another.
 pub const EVICTION_AGE: Duration = Duration::from_secs(1);
+/// Open connections from which a drop to a quarter counts as the end of a flood, after which the
+/// loop gives the freed memory back to the system (see [`release_free_memory`]).
+const FLOOD: usize = 256;
 
 /// What a suspended connection waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +91,11 @@ pub trait Connection: Sized {
     /// Disposes of a connection that finished or was cut off (timeout, shutdown), closing its
     /// socket and returning anything reusable to `shared`.
     fn finish(self, shared: &mut Self::Shared);
+    /// Gives memory kept in `shared` for reuse (idle stacks, ...) back to the system. The loop
+    /// calls it once a flood of connections has gone, before it trims the heap. Nothing by default.
+    fn release_memory(shared: &mut Self::Shared) {
+        let _ = shared;
+    }
 }
 
 /// Counters of what a server did, returned when it stops.
@@ -120,6 +128,8 @@ pub struct Stats {
     pub limit_paused: u64,
     /// Times a connection had to wait for room to write (its reply did not fit the send buffer).
     pub write_waits: u64,
+    /// Times a flood of connections had gone and the memory it freed was given back.
+    pub memory_released: u64,
     /// Connections still being served at shutdown (closed then); answered connections waiting
     /// for their client's end of stream are not counted.
     pub open_at_shutdown: u64,
@@ -216,6 +226,10 @@ pub struct EventLoop<C: Connection> {
     /// entries' `older`/`newer`).
     oldest_request: Option<usize>,
     newest_request: Option<usize>,
+    /// The most connections open since the table was last empty.
+    open_peak: usize,
+    /// How many were open when memory was last given back, during the current flood.
+    released_at: Option<usize>,
 }
 
 impl<C: Connection> EventLoop<C> {
@@ -247,6 +261,8 @@ impl<C: Connection> EventLoop<C> {
             signals: None,
             oldest_request: None,
             newest_request: None,
+            open_peak: 0,
+            released_at: None,
         })
     }
 
@@ -474,6 +490,27 @@ impl<C: Connection> EventLoop<C> {
             }
             self.close(key);
         }
+        self.release_memory_after_flood();
+    }
+
+    /// Once a flood of connections is going (at least [`FLOOD`] were open, now a quarter or fewer),
+    /// gives the memory they freed back to the system, and again each time the open connections
+    /// halve, until none is left; so the server's resident size returns to what its open
+    /// connections need, with a handful of releases per flood and none in normal service.
+    fn release_memory_after_flood(&mut self) {
+        let open = self.conns.len();
+        let going = self.open_peak >= FLOOD && open <= self.open_peak / 4;
+        if going && self.released_at.is_none_or(|last| open <= last / 2) {
+            self.conns.shrink_to_fit();
+            C::release_memory(&mut self.shared);
+            release_free_memory();
+            self.stats.memory_released += 1;
+            self.released_at = Some(open);
+        }
+        if open == 0 {
+            self.open_peak = 0;
+            self.released_at = None;
+        }
     }
 
     /// How long a request must have waited before it may be evicted.
@@ -595,6 +632,7 @@ impl<C: Connection> EventLoop<C> {
             None => self.oldest_request = Some(key),
         }
         self.newest_request = Some(key);
+        self.open_peak = self.open_peak.max(self.conns.len());
         // The request is often already there: do not wait for an event to read it.
         self.resume(key, now);
     }
