@@ -9,9 +9,8 @@
 //! both crates run on their own code (`server::scenarios`, `pipeline::checks`, and `processes`,
 //! which runs the checks that need a real process) are compiled only with the `test-support`
 //! feature, which the two crates enable for their tests alone.
-
 // `cfg(sanitize = "address")`: the process checks measure memory only without AddressSanitizer.
-#![feature(cfg_sanitize)]
+#![cfg_attr(any(test, feature = "test-support"), feature(cfg_sanitize))]
 
 pub mod alloc_count;
 pub mod contracts;
