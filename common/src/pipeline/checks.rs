@@ -375,10 +375,11 @@ pub fn memory_on_hostile_input(program: &crate::processes::Program) -> anyhow::R
 /// threads. A pipeline whose stages each map a stack ([`Programs::stage_stacks`]) may not get
 /// 40,000 stacks (two mappings each against `vm.max_map_count`): then it must fail cleanly, exit
 /// 2 with a message that says why; when the system allows that many mappings, it must count.
+/// (Under AddressSanitizer, which needs mappings of its own, that case is not checked.)
 ///
 /// [`Programs::stage_stacks`]: crate::processes::Programs::stage_stacks
 pub fn many_addresses(program: &crate::processes::Program) -> anyhow::Result<()> {
-    use crate::processes::{Role, finish};
+    use crate::processes::{Role, SANITIZED, finish};
     use anyhow::{Context, ensure};
     use std::process::Stdio;
 
@@ -421,7 +422,11 @@ pub fn many_addresses(program: &crate::processes::Program) -> anyhow::Result<()>
         let out = String::from_utf8_lossy(&done.stdout);
         let err = String::from_utf8_lossy(&done.stderr);
         let out_of_stacks = program.programs.stage_stacks && flag.is_none() && !stacks_fit;
-        if out_of_stacks {
+        if out_of_stacks && SANITIZED {
+            // AddressSanitizer maps shadow memory as it goes: once the stacks have used up the
+            // mappings, ASan itself dies before the pipeline can report. Nothing to check here.
+            continue;
+        } else if out_of_stacks {
             ensure!(
                 done.status.code() == Some(2)
                     && out.is_empty()
