@@ -1,7 +1,7 @@
 //! The checks every pipeline must pass, written once and run by each crate's tests on its own
 //! pipeline: counts on generated logs with known counts, addresses that are prefixes of others,
 //! duplicate and absent addresses, lines that are not UTF-8, lines longer than
-//! [`MAX_LINE`](crate::logdata::MAX_LINE); and the checks of the `pipeline` command (output,
+//! [`MAX_LINE`]; and the checks of the `pipeline` command (output,
 //! `--threaded`, addresses parsed as IPv4/IPv6, exit codes) run through [`cli::run`], as the
 //! example does.
 
