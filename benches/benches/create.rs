@@ -8,10 +8,12 @@ use std::pin::Pin;
 use std::thread;
 use std::time::Duration;
 
+use benches::create::{create_fresh, create_pooled, create_pooled_drop_suspended};
 use benches::identity;
+use common::style::Style;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genawaiter::GeneratorState;
-use stackful::stacks::{self, SMALL_STACK_SIZE, StackPool};
+use stackful::stacks::{SMALL_STACK_SIZE, StackPool};
 
 /// Samples per style: criterion's default.
 const SAMPLES: usize = 100;
@@ -22,7 +24,7 @@ const WARM_UP: Duration = Duration::from_secs(1);
 const MEASUREMENT: Duration = Duration::from_secs(3);
 
 /// Resumes a native coroutine with 1, then 0, and sums what it yields and returns (2 + 3), as
-/// `stackful::stacks`' creation benchmarks do for corosensei.
+/// `benches::create`'s subjects do for corosensei.
 fn drive_native<C: Coroutine<u64, Yield = u64, Return = u64>>(mut co: Pin<&mut C>) -> u64 {
     let value = |s| match s {
         CoroutineState::Yielded(x) | CoroutineState::Complete(x) => x,
@@ -46,30 +48,30 @@ fn create(c: &mut Criterion) {
         .throughput(Throughput::Elements(1));
 
     // The coroutine's state lives in the caller's frame: creating it is writing a few words.
-    g.bench_function("native-pinned", |b| {
+    g.bench_function(Style::NativePinned.name(), |b| {
         b.iter(|| drive_native(std::pin::pin!(identity::native_once())));
     });
 
     // `black_box` on the box keeps the compiler from proving the allocation unused.
-    g.bench_function("native-boxed", |b| {
+    g.bench_function(Style::NativeBoxed.name(), |b| {
         b.iter(|| drive_native(black_box(Box::pin(identity::native_once())).as_mut()));
     });
 
-    g.bench_function("genawaiter-stack", |b| {
+    g.bench_function(Style::GenawaiterStack.name(), |b| {
         b.iter(|| {
             genawaiter::stack::let_gen_using!(generator, identity::genawaiter_stack_once);
             drive_genawaiter(|x| generator.resume_with(x))
         });
     });
 
-    g.bench_function("genawaiter-rc", |b| {
+    g.bench_function(Style::GenawaiterRc.name(), |b| {
         b.iter(|| {
             let mut generator = genawaiter::rc::Gen::new(identity::genawaiter_rc_once);
             drive_genawaiter(|x| generator.resume_with(x))
         });
     });
 
-    g.bench_function("genawaiter-sync", |b| {
+    g.bench_function(Style::GenawaiterSync.name(), |b| {
         b.iter(|| {
             let mut generator = genawaiter::sync::Gen::new(identity::genawaiter_sync_once);
             drive_genawaiter(|x| generator.resume_with(x))
@@ -77,23 +79,23 @@ fn create(c: &mut Criterion) {
     });
 
     // mmap + mprotect of a stack (the guard page), page faults on first touch, munmap on drop.
-    g.bench_function("corosensei-fresh", |b| {
-        b.iter(|| stacks::create_fresh(black_box(SMALL_STACK_SIZE)).ok());
+    g.bench_function(Style::CorosenseiFresh.name(), |b| {
+        b.iter(|| create_fresh(black_box(SMALL_STACK_SIZE)).ok());
     });
 
     // The same coroutine on a stack from a warm pool: no system call.
-    g.bench_function("corosensei-pooled", |b| {
+    g.bench_function(Style::CorosenseiPooled.name(), |b| {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        b.iter(|| stacks::create_pooled(&mut pool).ok());
+        b.iter(|| create_pooled(&mut pool).ok());
     });
 
     // Dropped while suspended: the pool recovers the stack by a forced unwind of the coroutine.
-    g.bench_function("corosensei-pooled-drop-suspended", |b| {
+    g.bench_function(Style::CorosenseiPooledDropSuspended.name(), |b| {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        b.iter(|| stacks::create_pooled_drop_suspended(&mut pool).ok());
+        b.iter(|| create_pooled_drop_suspended(&mut pool).ok());
     });
 
-    g.bench_function("thread", |b| {
+    g.bench_function(Style::Thread.name(), |b| {
         b.iter(|| thread::spawn(|| black_box(1u64)).join().ok());
     });
 

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use common::style::Style;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 /// (tasks, steps) per run: the same 10,000 to 1,000,000 steps spread over few or many tasks.
@@ -23,19 +24,19 @@ fn scheduler(c: &mut Criterion) {
         let id = format!("{tasks}x{steps}");
         g.throughput(Throughput::Elements((tasks * steps) as u64));
         g.bench_with_input(
-            BenchmarkId::new("stackless", &id),
+            BenchmarkId::new(Style::Stackless.name(), &id),
             &(tasks, steps),
             |b, &(t, s)| {
                 b.iter(|| stackless::scheduler::run_workload(t, s));
             },
         );
         g.bench_with_input(
-            BenchmarkId::new("stackless-genawaiter", &id),
+            BenchmarkId::new(Style::StacklessGenawaiter.name(), &id),
             &(tasks, steps),
             |b, &(t, s)| b.iter(|| stackless::scheduler::genawaiter::run_workload(t, s)),
         );
         g.bench_with_input(
-            BenchmarkId::new("stackful", &id),
+            BenchmarkId::new(Style::Stackful.name(), &id),
             &(tasks, steps),
             |b, &(t, s)| {
                 b.iter(|| stackful::scheduler::run_workload(t, s));

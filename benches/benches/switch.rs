@@ -9,6 +9,7 @@ use std::pin::pin;
 use std::time::Duration;
 
 use benches::identity;
+use common::style::Style;
 use corosensei::CoroutineResult;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genawaiter::GeneratorState;
@@ -28,12 +29,12 @@ fn switch(c: &mut Criterion) {
         .measurement_time(MEASUREMENT)
         .throughput(Throughput::Elements(1));
 
-    g.bench_function("manual", |b| {
+    g.bench_function(Style::Manual.name(), |b| {
         let mut m = identity::ManualIdentity::default();
         b.iter(|| m.resume(black_box(1)));
     });
 
-    g.bench_function("native", |b| {
+    g.bench_function(Style::Native.name(), |b| {
         let mut co = pin!(identity::native());
         b.iter(|| match co.as_mut().resume(black_box(1)) {
             CoroutineState::Yielded(x) => x,
@@ -41,7 +42,7 @@ fn switch(c: &mut Criterion) {
         });
     });
 
-    g.bench_function("gen", |b| {
+    g.bench_function(Style::Gen.name(), |b| {
         let input = Cell::new(0);
         let mut it = identity::gen_block(&input);
         b.iter(|| {
@@ -50,7 +51,7 @@ fn switch(c: &mut Criterion) {
         });
     });
 
-    g.bench_function("genawaiter-stack", |b| {
+    g.bench_function(Style::GenawaiterStack.name(), |b| {
         genawaiter::stack::let_gen_using!(generator, identity::genawaiter_stack);
         // The first resume only starts the producer.
         generator.resume_with(0);
@@ -60,7 +61,7 @@ fn switch(c: &mut Criterion) {
         });
     });
 
-    g.bench_function("genawaiter-rc", |b| {
+    g.bench_function(Style::GenawaiterRc.name(), |b| {
         let mut generator = genawaiter::rc::Gen::new(identity::genawaiter_rc);
         generator.resume_with(0);
         b.iter(|| match generator.resume_with(black_box(1)) {
@@ -69,7 +70,7 @@ fn switch(c: &mut Criterion) {
         });
     });
 
-    g.bench_function("genawaiter-sync", |b| {
+    g.bench_function(Style::GenawaiterSync.name(), |b| {
         let mut generator = genawaiter::sync::Gen::new(identity::genawaiter_sync);
         generator.resume_with(0);
         b.iter(|| match generator.resume_with(black_box(1)) {
@@ -78,7 +79,7 @@ fn switch(c: &mut Criterion) {
         });
     });
 
-    g.bench_function("corosensei", |b| {
+    g.bench_function(Style::Corosensei.name(), |b| {
         let mut co = identity::corosensei();
         b.iter(|| match co.resume(black_box(1)) {
             CoroutineResult::Yield(x) => x,
@@ -86,7 +87,7 @@ fn switch(c: &mut Criterion) {
         });
     });
 
-    g.bench_function("thread", |b| {
+    g.bench_function(Style::Thread.name(), |b| {
         let mut echo = identity::ThreadEcho::spawn();
         b.iter(|| echo.round_trip(black_box(1)));
     });

@@ -5,6 +5,7 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::style::Style;
 use common::tree::Node;
 use corosensei::stack::DefaultStack;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -26,7 +27,7 @@ fn tree(c: &mut Criterion) {
 
         // One boxed coroutine per node, each value passed up through every level above it.
         g.bench_with_input(
-            BenchmarkId::new("stackless-boxed", depth),
+            BenchmarkId::new(Style::StacklessBoxed.name(), depth),
             &root,
             |b, root| {
                 b.iter(|| {
@@ -39,7 +40,7 @@ fn tree(c: &mut Criterion) {
 
         // One coroutine, a `Vec` of pending steps: O(1) per value.
         g.bench_with_input(
-            BenchmarkId::new("stackless-explicit-stack", depth),
+            BenchmarkId::new(Style::StacklessExplicitStack.name(), depth),
             &root,
             |b, root| {
                 b.iter(|| {
@@ -59,7 +60,7 @@ fn tree(c: &mut Criterion) {
         match DefaultStack::new(stackful::tree::stack_size_for_depth(root.depth())) {
             Ok(mut stack) => {
                 g.bench_with_input(
-                    BenchmarkId::new("stackful-recursion", depth),
+                    BenchmarkId::new(Style::StackfulRecursion.name(), depth),
                     &root,
                     |b, root| {
                         b.iter(|| {
@@ -73,7 +74,10 @@ fn tree(c: &mut Criterion) {
                     },
                 );
             }
-            Err(e) => eprintln!("tree/stackful-recursion/{depth} skipped: no stack: {e}"),
+            Err(e) => eprintln!(
+                "tree/{}/{depth} skipped: no stack: {e}",
+                Style::StackfulRecursion
+            ),
         }
     }
     g.finish();

@@ -2,6 +2,8 @@
 //! (`cargo bench`); this library holds the fixtures they share.
 #![feature(coroutines, coroutine_trait, gen_blocks)]
 
+pub mod cli;
+pub mod create;
 pub mod identity;
 pub mod pipeline;
 pub mod report;

@@ -9,11 +9,11 @@ use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
 use std::time::Duration;
 
+use common::style::Style;
 use corosensei::CoroutineResult;
 use corosensei::stack::DefaultStack;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use genawaiter::GeneratorState;
-use stackless::flavour::Flavour;
 
 /// How many values each benchmark pulls per iteration: the demos' 10, and two longer runs where
 /// the per-iteration overhead of the harness fades.
@@ -22,9 +22,6 @@ pub const LENGTHS: [u64; 3] = [10, 100, 1_000];
 pub const WARM_UP: Duration = Duration::from_secs(1);
 /// Measurement per benchmark (15 per group).
 pub const MEASUREMENT: Duration = Duration::from_secs(2);
-
-/// The style id of the stackful subject in these groups.
-pub const STACKFUL: &str = "corosensei";
 
 /// One sequence written in every style: constructors from the demo modules.
 pub struct Subjects<N, G, A, M, S> {
@@ -124,20 +121,20 @@ where
     g.warm_up_time(WARM_UP).measurement_time(MEASUREMENT);
     for n in LENGTHS {
         g.throughput(Throughput::Elements(n));
-        g.bench_with_input(BenchmarkId::new(Flavour::Manual.name(), n), &n, |b, &n| {
+        g.bench_with_input(BenchmarkId::new(Style::Manual.name(), n), &n, |b, &n| {
             let mut it = (subjects.manual)();
             b.iter(|| take_iter(&mut it, n));
         });
-        g.bench_with_input(BenchmarkId::new(Flavour::Native.name(), n), &n, |b, &n| {
+        g.bench_with_input(BenchmarkId::new(Style::Native.name(), n), &n, |b, &n| {
             let mut co = (subjects.native)();
             b.iter(|| take_native(Pin::new(&mut co), n));
         });
-        g.bench_with_input(BenchmarkId::new(Flavour::Gen.name(), n), &n, |b, &n| {
+        g.bench_with_input(BenchmarkId::new(Style::Gen.name(), n), &n, |b, &n| {
             let mut it = (subjects.gen_block)();
             b.iter(|| take_iter(&mut it, n));
         });
         g.bench_with_input(
-            BenchmarkId::new(Flavour::Genawaiter.name(), n),
+            BenchmarkId::new(Style::Genawaiter.name(), n),
             &n,
             |b, &n| {
                 let mut generator = (subjects.genawaiter)();
@@ -145,9 +142,13 @@ where
             },
         );
         let mut co = (subjects.stackful)()?;
-        g.bench_with_input(BenchmarkId::new(STACKFUL, n), &n, |b, &n| {
-            b.iter(|| take_corosensei(&mut co, n));
-        });
+        g.bench_with_input(
+            BenchmarkId::new(Style::Corosensei.name(), n),
+            &n,
+            |b, &n| {
+                b.iter(|| take_corosensei(&mut co, n));
+            },
+        );
     }
     g.finish();
     Ok(())
@@ -158,14 +159,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_style_pulls_the_same_fib_values() -> io::Result<()> {
+    fn every_style_pulls_the_same_fib_values() {
         // The 90th value, F(89), pulled as 3 batches of 30.
         let want = 1_779_979_416_004_714_189;
         let mut native = stackless::fib::native();
         let mut it = stackless::fib::gen_block();
         let mut generator = stackless::fib::genawaiter();
         let mut manual = stackless::manual::Fib::new();
-        let mut co = stackful::fib::coroutine()?;
+        let mut co = stackful::fib::coroutine().expect("a coroutine stack");
         let mut last = [0; 5];
         for _ in 0..3 {
             last = [
@@ -177,17 +178,15 @@ mod tests {
             ];
         }
         assert_eq!(last, [want; 5]);
-        Ok(())
     }
 
     #[test]
-    fn counters_continue_where_they_stopped() -> io::Result<()> {
+    fn counters_continue_where_they_stopped() {
         let mut native = stackless::counter::native();
-        let mut co = stackful::counter::coroutine()?;
+        let mut co = stackful::counter::coroutine().expect("a coroutine stack");
         assert_eq!(take_native(Pin::new(&mut native), 10), 9);
         assert_eq!(take_native(Pin::new(&mut native), 10), 19);
         assert_eq!(take_corosensei(&mut co, 10), 9);
         assert_eq!(take_corosensei(&mut co, 10), 19);
-        Ok(())
     }
 }

@@ -2,7 +2,9 @@
 //! ([`contracts`]), the tree the traversals walk ([`tree`]), the log data and line reader of the
 //! pipeline ([`logdata`]) with its command line and threaded version ([`pipeline`]), the
 //! scheduler's style-independent kernel ([`kernel`]), the server's event loop, framing and command
-//! line ([`server`]), and a counting allocator for tests and measurements ([`alloc_count`]).
+//! line ([`server`]), a counting allocator for tests and measurements ([`alloc_count`]), and the
+//! command line every demo example takes, with the table of the flavours each demo exists in
+//! ([`demo`]).
 //!
 //! `stackless` and `stackful` stand side by side on this crate and not on each other, so each demo
 //! module of theirs holds only what its coroutine style makes of the program. Test harnesses that
@@ -14,6 +16,7 @@
 
 pub mod alloc_count;
 pub mod contracts;
+pub mod demo;
 pub mod kernel;
 pub mod logdata;
 pub mod pipeline;
@@ -21,4 +24,5 @@ pub mod pipeline;
 pub mod processes;
 pub mod send;
 pub mod server;
+pub mod style;
 pub mod tree;

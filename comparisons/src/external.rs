@@ -52,7 +52,7 @@ pub fn build_go(go: &Path, dir: &Path) -> Result<PathBuf> {
         | write_if_changed(&src.join("go.mod"), GO_MOD)?;
     let bin = src.join("goroutines");
     if changed || !bin.exists() {
-        eprintln!("  building the Go program with {}", go.display());
+        crate::progress!("  building the Go program with {}", go.display());
         let mut cmd = Command::new(go);
         cmd.args(["build", "-o"])
             .arg(&bin)
@@ -159,7 +159,7 @@ fn run_parts(
     let count = params.memory_count(kind);
     let mut memory = Vec::new();
     for rep in 0..params.reps {
-        eprintln!(
+        crate::progress!(
             "  {}: memory of {count} live units, rep {}/{}",
             kind.as_str(),
             rep + 1,
@@ -172,7 +172,7 @@ fn run_parts(
             count.to_string(),
         ]))?);
     }
-    eprintln!("  {}: create, switch and the experiments", kind.as_str());
+    crate::progress!("  {}: create, switch and the experiments", kind.as_str());
     let rest = run_json(cmd(vec![
         format!("{dash}part"),
         "rest".into(),

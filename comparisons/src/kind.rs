@@ -1,5 +1,7 @@
-//! The rows of the comparison (JSON `kind`) and what the article claims for each.
+//! The rows of the comparison (JSON `kind`). What the article claims for each is in
+//! [`crate::claims`].
 
+use common::style::Style;
 use serde::{Deserialize, Serialize};
 
 /// One row of the comparison.
@@ -24,47 +26,6 @@ pub enum Kind {
     PythonGenerator,
 }
 
-/// A memory claim of the article.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum MemoryClaim {
-    /// "≤ X": at most this many bytes per unit.
-    AtMost(f64),
-    /// "≥ X": at least this many bytes per unit.
-    AtLeast(f64),
-}
-
-impl MemoryClaim {
-    /// Whether a measured per-unit resident figure agrees with the claim.
-    pub fn holds(self, bytes: f64) -> bool {
-        match self {
-            MemoryClaim::AtMost(x) => bytes <= x,
-            MemoryClaim::AtLeast(x) => bytes >= x,
-        }
-    }
-}
-
-/// The article's column for a row: its words and its yes/no answers.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ArticleClaim {
-    /// The article's column heading.
-    pub column: &'static str,
-    /// The article's memory cell, verbatim.
-    pub memory: &'static str,
-    /// The memory cell as a checkable claim ("Mb" read as MiB, per unit).
-    pub memory_claim: MemoryClaim,
-    /// "Managed by OS".
-    pub managed_by_os: bool,
-    /// "Own address space".
-    pub own_address_space: bool,
-    /// "Pre-emptive scheduling".
-    pub preemptive: bool,
-    /// "Parallel".
-    pub parallel: bool,
-}
-
-const MIB: f64 = 1024.0 * 1024.0;
-const KIB: f64 = 1024.0;
-
 impl Kind {
     /// Every row, in report order.
     pub const ALL: [Kind; 8] = [
@@ -78,17 +39,33 @@ impl Kind {
         Kind::PythonGenerator,
     ];
 
-    /// The JSON `kind` string.
+    /// The coroutine style a coroutine row measures, under the name the benchmarks give it; `None`
+    /// for the rows that are no coroutine of this project (processes, threads, green threads,
+    /// goroutines, Python generators).
+    pub fn style(self) -> Option<Style> {
+        match self {
+            Kind::Stackful => Some(Style::Stackful),
+            Kind::Stackless => Some(Style::Stackless),
+            Kind::StacklessGenawaiter => Some(Style::StacklessGenawaiter),
+            Kind::Process
+            | Kind::OsThread
+            | Kind::GreenThread
+            | Kind::Goroutine
+            | Kind::PythonGenerator => None,
+        }
+    }
+
+    /// The JSON `kind` string: a coroutine row's [`Style`] name, or the row's own.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Process => "process",
             Kind::OsThread => "os-thread",
             Kind::GreenThread => "green-thread",
             Kind::Goroutine => "goroutine",
-            Kind::Stackful => "stackful",
-            Kind::Stackless => "stackless",
-            Kind::StacklessGenawaiter => "stackless-genawaiter",
             Kind::PythonGenerator => "python-generator",
+            Kind::Stackful => Style::Stackful.name(),
+            Kind::Stackless => Style::Stackless.name(),
+            Kind::StacklessGenawaiter => Style::StacklessGenawaiter.name(),
         }
     }
 
@@ -108,61 +85,6 @@ impl Kind {
             Kind::PythonGenerator => "Python generator (python3)".into(),
         }
     }
-
-    /// The article's column for this row.
-    pub fn article(self) -> ArticleClaim {
-        let coroutine = ArticleClaim {
-            column: "Coroutine",
-            memory: "≥ 0Mb",
-            memory_claim: MemoryClaim::AtLeast(0.0),
-            managed_by_os: false,
-            own_address_space: false,
-            preemptive: false,
-            parallel: false,
-        };
-        match self {
-            Kind::Process => ArticleClaim {
-                column: "Process",
-                memory: "≤ 8Mb",
-                memory_claim: MemoryClaim::AtMost(8.0 * MIB),
-                managed_by_os: true,
-                own_address_space: true,
-                preemptive: true,
-                parallel: true,
-            },
-            Kind::OsThread => ArticleClaim {
-                column: "Native thread",
-                memory: "≤ Nx2Mb",
-                memory_claim: MemoryClaim::AtMost(2.0 * MIB),
-                managed_by_os: true,
-                own_address_space: false,
-                preemptive: true,
-                parallel: true,
-            },
-            Kind::GreenThread => ArticleClaim {
-                column: "Green thread",
-                memory: "≥ 64Kb",
-                memory_claim: MemoryClaim::AtLeast(64.0 * KIB),
-                managed_by_os: false,
-                own_address_space: false,
-                preemptive: true,
-                parallel: false,
-            },
-            Kind::Goroutine => ArticleClaim {
-                column: "Goroutine",
-                memory: "≥ 8Kb",
-                memory_claim: MemoryClaim::AtLeast(8.0 * KIB),
-                managed_by_os: false,
-                own_address_space: false,
-                preemptive: false,
-                parallel: true,
-            },
-            Kind::Stackful
-            | Kind::Stackless
-            | Kind::StacklessGenawaiter
-            | Kind::PythonGenerator => coroutine,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -170,18 +92,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn claims_check_both_ways() {
-        assert!(MemoryClaim::AtMost(10.0).holds(5.0));
-        assert!(!MemoryClaim::AtMost(10.0).holds(50.0));
-        assert!(MemoryClaim::AtLeast(10.0).holds(50.0));
-        assert!(!MemoryClaim::AtLeast(10.0).holds(5.0));
-    }
-
-    #[test]
     fn kinds_serialise_as_json_kind() {
         for k in Kind::ALL {
             let s = serde_json::to_string(&k).expect("serialise");
             assert_eq!(s, format!("\"{}\"", k.as_str()));
+        }
+    }
+
+    #[test]
+    fn coroutine_rows_are_named_after_their_style() {
+        let coroutines: Vec<Kind> = Kind::ALL
+            .into_iter()
+            .filter(|k| k.style().is_some())
+            .collect();
+        assert_eq!(
+            coroutines,
+            [Kind::Stackful, Kind::Stackless, Kind::StacklessGenawaiter]
+        );
+        for k in coroutines {
+            assert_eq!(k.style().map(Style::name), Some(k.as_str()));
         }
     }
 }

@@ -1,26 +1,40 @@
-//! Measures every row of the article's table (process, OS thread, green thread, goroutine, stackful
-//! and stackless coroutines) on this machine and writes the comparison report.
+//! Two comparisons, measured on this machine.
 //!
-//! Every row is measured by one [`rows`] module (or, for the goroutine and the Python generator, by a
-//! program the crate ships and runs with [`external`]) that returns raw [`samples::Samples`]; the
-//! [`classify`] functions turn the experiments' evidence into yes/no answers, [`report`] builds the
-//! JSON and markdown, and [`chart`] draws the SVG charts.
-//! [`server_kit`] holds the baseline servers and the load generator behind the `server-threads`,
-//! `server-tokio`, `loadgen` and `serverbench` binaries.
+//! **The article's table** (the `comparisons` binary): every row of it (process, OS thread, green
+//! thread, goroutine, stackful and stackless coroutines, Python generator), each cell measured.
+//! Every row is measured by one [`rows`] module (or, for the goroutine and the Python generator,
+//! by a program the crate ships and runs with [`external`]) that returns raw
+//! [`samples::Samples`]; [`run`] measures the chosen [`kind`]s of row with the [`params`] of the
+//! run, the [`classify`] functions turn the experiments' evidence into yes/no answers checked
+//! against the article's [`claims`], [`report`] builds the JSON and markdown, [`chart`] draws the
+//! SVG charts and [`output`] writes them all.
+//!
+//! **The server comparison** ([`servers`], the `serverbench`, `loadgen`, `server-threads` and
+//! `server-tokio` binaries): the event-loop servers of `stackless` and `stackful` against a
+//! thread-per-connection and a tokio baseline.
+//!
+//! [`cli`] holds what every binary of the crate does alike: exit codes and messages.
 #![feature(coroutines, coroutine_trait, stmt_expr_attributes)]
 
+pub mod cli;
+
+// The article's table.
 pub mod chart;
+pub mod claims;
 pub mod classify;
 pub mod external;
 pub mod kind;
 pub mod machine;
+pub mod output;
 pub mod params;
 pub mod procfs;
 pub mod report;
 pub mod rows;
 pub mod run;
 pub mod samples;
-pub mod server_kit;
 pub mod stats;
 pub mod sys;
 pub mod work;
+
+// The server comparison.
+pub mod servers;

@@ -3,8 +3,10 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use comparisons::cli::{self, FAILURE};
 use comparisons::kind::Kind;
 use comparisons::params::Params;
+use comparisons::progress;
 use comparisons::run::{self, Config};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,15 @@ static ALLOC: common::alloc_count::CountingAlloc = common::alloc_count::Counting
 
 /// Measure the article's table of concurrency styles on this machine.
 #[derive(Debug, Parser)]
-#[command(version, about, long_about = None)]
+#[command(
+    name = "comparisons",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit status: 0 every row measured and the report written; 1 a row could not \
+                  be measured (the report says which, and is written all the same), or the \
+                  report could not be written; 2 a usage error."
+)]
 struct Cli {
     /// Small counts and 3 repetitions: finishes within a minute on 2 cores.
     #[arg(long)]
@@ -61,7 +71,8 @@ fn target_dir() -> PathBuf {
 fn main_result(cli: Cli) -> Result<bool> {
     if let Some(Cmd::ProbeMemory { kind, count }) = cli.command {
         let m = run::memory_in_process(kind, count as usize)?;
-        println!("{}", serde_json::to_string(&m).context("encoding")?);
+        let json = serde_json::to_string(&m).context("encoding")?;
+        cli::print(&format!("{json}\n")).context("writing the measurement")?;
         return Ok(true);
     }
     let start = std::time::Instant::now();
@@ -69,7 +80,7 @@ fn main_result(cli: Cli) -> Result<bool> {
     if let Some(r) = cli.reps {
         params.reps = r as usize;
     }
-    eprintln!("calibrating the CPU-bound unit ({} ms)", params.work_ms);
+    progress!("calibrating the CPU-bound unit ({} ms)", params.work_ms);
     params.work_iters =
         comparisons::work::calibrate(std::time::Duration::from_millis(params.work_ms));
     let target = target_dir();
@@ -86,14 +97,15 @@ fn main_result(cli: Cli) -> Result<bool> {
         path_var: std::env::var_os("PATH").unwrap_or_default(),
     };
     let (report, failed) = run::run(&cfg);
-    run::write_outputs(&report, &out)?;
-    println!("{}", comparisons::report::summary_table(&report));
-    println!("Report: {}", out.join("comparison.md").display());
-    println!(
-        "Also: comparison.json, memory.svg, switch.svg, create.svg in {}",
+    comparisons::output::write_outputs(&report, &out)?;
+    cli::print(&format!(
+        "{}\nReport: {}\nAlso: comparison.json, memory.svg, switch.svg, create.svg in {}\n",
+        comparisons::report::summary_table(&report),
+        out.join("comparison.md").display(),
         out.display()
-    );
-    eprintln!("measured in {:.1} s", start.elapsed().as_secs_f64());
+    ))
+    .context("writing the summary")?;
+    progress!("measured in {:.1} s", start.elapsed().as_secs_f64());
     Ok(!failed)
 }
 
@@ -101,13 +113,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match main_result(cli) {
         Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => {
-            eprintln!("error: some rows could not be measured (see the report)");
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Ok(false) => cli::fail(
+            FAILURE,
+            &anyhow::anyhow!("some rows could not be measured (see the report)"),
+        ),
+        Err(e) => cli::fail(FAILURE, &e),
     }
 }

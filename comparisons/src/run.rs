@@ -1,8 +1,10 @@
-//! Runs the measurements of the chosen rows and writes the outputs.
+//! Runs the measurements of the chosen rows, with progress on stderr; [`crate::output`] writes
+//! what they give.
 
 use crate::kind::Kind;
 use crate::machine::Machine;
 use crate::params::Params;
+use crate::progress;
 use crate::report::{self, Report};
 use crate::rows::{self, Style};
 use crate::samples::{MemSample, Samples};
@@ -106,7 +108,7 @@ pub fn run(cfg: &Config) -> (Report, bool) {
     let mut rows_out = Vec::new();
     let mut failed = false;
     for (i, &kind) in cfg.kinds.iter().enumerate() {
-        eprintln!("[{}/{}] {}", i + 1, cfg.kinds.len(), kind.label());
+        progress!("[{}/{}] {}", i + 1, cfg.kinds.len(), kind.label());
         let t = std::time::Instant::now();
         let samples = match measure_kind(kind, cfg) {
             Ok((s, version)) => {
@@ -116,22 +118,22 @@ pub fn run(cfg: &Config) -> (Report, bool) {
                     _ => {}
                 }
                 if let Err(why) = &s {
-                    eprintln!("  skipped: {why}");
+                    progress!("  skipped: {why}");
                 }
                 s
             }
             Err(e) => {
-                eprintln!("  error: {e:#}");
+                progress!("  error: {e:#}");
                 failed = true;
                 Err(format!("measurement failed: {e:#}"))
             }
         };
-        eprintln!("  done in {:.1} s", t.elapsed().as_secs_f64());
+        progress!("  done in {:.1} s", t.elapsed().as_secs_f64());
         rows_out.push(report::build_row(kind, samples));
     }
     machine.load_average_end = crate::machine::load_average();
     if let Some(w) = machine.busy_warning() {
-        eprintln!("warning: {w}");
+        progress!("warning: {w}");
     }
     (
         Report {
@@ -140,16 +142,4 @@ pub fn run(cfg: &Config) -> (Report, bool) {
         },
         failed,
     )
-}
-
-/// Writes `comparison.json`, `comparison.md` and the three SVG charts into `dir`.
-pub fn write_outputs(report: &Report, dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let json = serde_json::to_string_pretty(report).context("encoding the report")?;
-    let path = dir.join("comparison.json");
-    std::fs::write(&path, json + "\n").with_context(|| format!("writing {}", path.display()))?;
-    let path = dir.join("comparison.md");
-    std::fs::write(&path, report::markdown(report))
-        .with_context(|| format!("writing {}", path.display()))?;
-    crate::chart::write_charts(report, dir)
 }

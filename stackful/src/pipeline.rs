@@ -16,8 +16,6 @@
 //! closed, closes its targets and returns what the last of them returned; the reducer returns its
 //! counts as the coroutine's return value, not through a global.
 
-pub use common::pipeline::{cli, threaded};
-
 use std::cell::RefCell;
 use std::io::BufRead;
 use std::rc::Rc;
@@ -187,7 +185,7 @@ pub fn count<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, Pipeli
 
 /// The `pipeline` example: `pipeline [--threaded] LOG [IP ...]` with this crate's coroutines.
 pub fn main() -> std::process::ExitCode {
-    cli::main(count)
+    common::pipeline::cli::main(count)
 }
 
 #[cfg(test)]

@@ -1,12 +1,27 @@
-//! Prints the README's benchmark table (medians from criterion's last run) and the ratios that
+//! Prints the README's benchmark tables (medians from criterion's last run) and the ratios that
 //! matter, with their targets: `cargo run -p benches --bin report [-- CRITERION_DIR]`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use benches::cli::{self, FAILURE, USAGE};
 use benches::report;
+use clap::Parser;
 
-const USAGE: &str = "usage: report [CRITERION_DIR]   (default: target/criterion)";
+/// Prints the benchmark tables and ratios from criterion's last run.
+#[derive(Debug, Parser)]
+#[command(
+    name = "report",
+    version,
+    after_help = "Exit status: 0 printed; 1 the results could not be read or the output not \
+                  written; 2 a usage error, or no criterion results in CRITERION_DIR."
+)]
+struct Cli {
+    /// Criterion's output directory [default: $CRITERION_HOME, else $CARGO_TARGET_DIR/criterion,
+    /// else the workspace's target/criterion].
+    #[arg(value_name = "CRITERION_DIR")]
+    dir: Option<PathBuf>,
+}
 
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
@@ -26,41 +41,40 @@ fn machine() -> String {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir = match args.as_slice() {
-        [] => report::default_dir(),
-        [flag] if flag == "-h" || flag == "--help" => {
-            println!("{USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        [dir] if !dir.starts_with('-') => PathBuf::from(dir),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let cli = Cli::parse();
+    let dir = cli.dir.unwrap_or_else(report::default_dir);
+    if !dir.is_dir() {
+        return cli::fail(
+            USAGE,
+            format_args!(
+                "no criterion results in {} (run `cargo bench` first)",
+                dir.display()
+            ),
+        );
+    }
     let results = match report::load(&dir) {
         Ok(r) if r.is_empty() => {
-            eprintln!(
-                "error: no benchmark results under {} (run `cargo bench` first)",
-                dir.display()
+            return cli::fail(
+                USAGE,
+                format_args!(
+                    "no benchmark results under {} (run `cargo bench` first)",
+                    dir.display()
+                ),
             );
-            return ExitCode::FAILURE;
         }
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return cli::fail(FAILURE, format_args!("{e:#}")),
     };
-    println!(
-        "Medians from criterion's last run in {} ({} benchmarks), measured on {}.\n",
+    let text = format!(
+        "Medians from criterion's last run in {} ({} benchmarks), measured on {}.\n\n{}### Ratios\n\n{}",
         dir.display(),
         results.len(),
-        machine()
+        machine(),
+        report::tables(&results),
+        report::ratios(&results)
     );
-    print!("{}", report::tables(&results));
-    println!("### Ratios\n");
-    print!("{}", report::ratios(&results));
-    ExitCode::SUCCESS
+    match cli::print(&text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => cli::fail(FAILURE, format_args!("writing the report: {e}")),
+    }
 }

@@ -5,10 +5,18 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use common::server::ServerOptions;
-use comparisons::server_kit::tokio_server;
+use comparisons::cli::{self, FAILURE};
+use comparisons::servers::tokio_server;
 
-/// The server's options plus the runtime to use.
+/// Answers `Hello <request>` to each request that ends with a blank line, one tokio task per
+/// connection.
 #[derive(Parser)]
+#[command(
+    name = "server-tokio",
+    version,
+    after_help = "Prints `listening on IP:PORT` first. Exit status: 0 stopped by SIGINT or \
+                  SIGTERM; 1 it could not listen or failed; 2 a usage error."
+)]
 struct Cli {
     /// Which tokio runtime: `current` (one thread) or `multi` (a worker per core).
     #[arg(long, value_enum, default_value = "current")]
@@ -21,9 +29,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match tokio_server::run(&cli.server, cli.runtime) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("server-tokio: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => cli::fail(FAILURE, &e),
     }
 }

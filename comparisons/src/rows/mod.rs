@@ -50,7 +50,7 @@ pub fn measure<S: Style>(
 ) -> Result<Samples> {
     let mut s = Samples::default();
     for rep in 0..params.reps {
-        eprintln!(
+        crate::progress!(
             "  {tag}: memory of {count} live units, rep {}/{}",
             rep + 1,
             params.reps
@@ -68,14 +68,14 @@ pub fn measure<S: Style>(
             s.notes.push(n);
         }
     }
-    eprintln!("  {tag}: create x{create_iters}, switch x{switch_iters}");
+    crate::progress!("  {tag}: create x{create_iters}, switch x{switch_iters}");
     for _ in 0..params.reps {
         s.create_ns
             .push(S::create_ns(create_iters).context("create")?);
         s.switch_ns
             .push(S::switch_ns(switch_iters).context("switch")?);
     }
-    eprintln!("  {tag}: kernel thread ids, address space, pre-emption, parallelism");
+    crate::progress!("  {tag}: kernel thread ids, address space, pre-emption, parallelism");
     let (creator, tids) = S::tids(params.tid_units).context("thread ids")?;
     s.creator_tid = creator;
     s.unit_tids = tids;

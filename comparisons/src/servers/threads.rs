@@ -44,19 +44,12 @@ impl Slots {
 /// Binds, prints `listening on IP:PORT`, serves until SIGINT/SIGTERM.
 pub fn run(opts: &ServerOptions) -> anyhow::Result<()> {
     if let Err(e) = raise_fd_limit() {
-        // A warning; with stderr closed there is nowhere to give it.
-        let _ = writeln!(
-            io::stderr(),
-            "server-threads: could not raise the open-file limit: {e}"
-        );
+        crate::progress!("server-threads: could not raise the open-file limit: {e}");
     }
     let mut signals = Signals::new([SIGINT, SIGTERM]).context("installing signal handlers")?;
     let listener =
         bind_listener(opts.addr).with_context(|| format!("cannot listen on {}", opts.addr))?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on {}", listener.local_addr()?)?;
-    stdout.flush()?;
-    drop(stdout);
+    super::announce(listener.local_addr())?;
     let opts = opts.clone();
     thread::spawn(move || accept_loop(&listener, &opts));
     // The accept thread runs until the process exits, right after the first signal.

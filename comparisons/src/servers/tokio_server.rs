@@ -4,7 +4,7 @@
 //! after the reply (shut down the write side, [`drain`] for at most [`CLOSE_LINGER`]). It does not
 //! evict slow requests when full: a new client waits for a permit (at the latest the deadline).
 
-use std::io::{self, ErrorKind, Write};
+use std::io::{self, ErrorKind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,11 +31,7 @@ pub enum Runtime {
 /// Builds the runtime, binds, prints `listening on IP:PORT`, serves until SIGINT/SIGTERM.
 pub fn run(opts: &ServerOptions, runtime: Runtime) -> anyhow::Result<()> {
     if let Err(e) = raise_fd_limit() {
-        // A warning; with stderr closed there is nowhere to give it.
-        let _ = writeln!(
-            io::stderr(),
-            "server-tokio: could not raise the open-file limit: {e}"
-        );
+        crate::progress!("server-tokio: could not raise the open-file limit: {e}");
     }
     let rt = match runtime {
         Runtime::Current => tokio::runtime::Builder::new_current_thread()
@@ -58,10 +54,7 @@ async fn serve(opts: ServerOptions) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", opts.addr))?;
     let mut sigint = signal(SignalKind::interrupt()).context("installing signal handlers")?;
     let mut sigterm = signal(SignalKind::terminate()).context("installing signal handlers")?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on {}", listener.local_addr()?)?;
-    stdout.flush()?;
-    drop(stdout);
+    super::announce(listener.local_addr())?;
     let slots = Arc::new(Semaphore::new(opts.max_connections));
     loop {
         let permit = tokio::select! {

@@ -1,0 +1,134 @@
+//! The closing guide to choosing a style, written from the measured medians.
+
+use std::fmt::Write as _;
+
+use super::model::{Report, Row};
+use super::units::{bytes, nanos};
+use crate::kind::Kind;
+use crate::stats::Stat;
+
+fn measured(report: &Report) -> impl Iterator<Item = &Row> {
+    report.rows.iter().filter(|r| r.skipped.is_none())
+}
+
+fn find(report: &Report, k: Kind) -> Option<&Row> {
+    measured(report).find(|r| r.kind == k)
+}
+
+fn names(rows: &[&Row]) -> String {
+    if rows.is_empty() {
+        "none".to_string()
+    } else {
+        rows.iter()
+            .map(|r| r.kind.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The closing guide, written from the measured figures (medians).
+pub fn guide(report: &Report) -> String {
+    let mut g = String::new();
+    fn med(s: &Option<Stat>) -> Option<f64> {
+        s.as_ref().map(|s| s.median)
+    }
+    let thread = find(report, Kind::OsThread);
+    let by = |f: fn(&Row) -> Option<f64>| {
+        let mut v: Vec<(&Row, f64)> = measured(report)
+            .filter_map(|r| f(r).map(|x| (r, x)))
+            .collect();
+        v.sort_by(|a, b| a.1.total_cmp(&b.1));
+        v
+    };
+    let mem = by(|r| med(&r.memory_bytes).map(|x| x.max(1.0)));
+    if let Some((best, b)) = mem.first() {
+        let _ = write!(
+            g,
+            "- **Many units alive at once** (connections, timers, pipeline stages): the cheapest to hold here is `{}` at {} per unit",
+            best.kind.as_str(),
+            bytes(*b)
+        );
+        if let Some(t) = thread.and_then(|t| med(&t.memory_bytes)) {
+            let _ = write!(g, "; an OS thread costs {} ({:.0}x more)", bytes(t), t / b);
+        }
+        g.push_str(". A million live units would need: ");
+        g.push_str(
+            &mem.iter()
+                .map(|(r, b)| format!("{} {}", r.kind.as_str(), bytes(b * 1e6)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        g.push_str(".\n");
+    }
+    let sw = by(|r| med(&r.switch_ns));
+    if let (Some((best, b)), Some((worst, w))) = (sw.first(), sw.last()) {
+        let _ = write!(
+            g,
+            "- **Frequent hand-offs** (generators, parsers, producer/consumer): the fastest round trip is `{}` at {}, the slowest `{}` at {} ({:.0}x).",
+            best.kind.as_str(),
+            nanos(*b),
+            worst.kind.as_str(),
+            nanos(*w),
+            w / b
+        );
+        if let Some(t) = thread
+            .filter(|t| t.kind != worst.kind)
+            .and_then(|t| med(&t.switch_ns))
+        {
+            let _ = write!(g, " Between OS threads a round trip costs {}.", nanos(t));
+        }
+        g.push('\n');
+    }
+    let cr = by(|r| med(&r.create_ns));
+    if let Some((best, b)) = cr.first() {
+        let _ = writeln!(
+            g,
+            "- **Short-lived units** (one per request or item): creating and destroying one costs from {} (`{}`) to {}.",
+            nanos(*b),
+            best.kind.as_str(),
+            cr.iter()
+                .skip(1)
+                .map(|(r, x)| format!("{} (`{}`)", nanos(*x), r.kind.as_str()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let pick = |f: fn(&Row) -> Option<bool>| -> Vec<&Row> {
+        measured(report).filter(|r| f(r) == Some(true)).collect()
+    };
+    let par = pick(|r| r.parallel);
+    let busy = if report.machine.busy_warning().is_some() {
+        " This run was on a busy machine (see the warning at the top), where even units that can run in parallel may find no second free core: rerun it on an idle machine before deciding on this line."
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        g,
+        "- **CPU-bound work over several cores**: the styles that ran two CPU-bound units in about the time of one here: {}. The single-threaded coroutine styles take turns on their thread by design; combine them with threads (or a multi-threaded runtime) for CPU work.{busy}",
+        names(&par)
+    );
+    let pre = pick(|r| r.preemptive);
+    let _ = writeln!(
+        g,
+        "- **Units you do not trust to yield** (long computations, third-party code): pre-emptive here: {}. With the others, a unit that never yields holds its thread until it does.",
+        names(&pre)
+    );
+    let iso = pick(|r| r.own_address_space);
+    let _ = writeln!(
+        g,
+        "- **Isolation** (a crash or memory bug must not take the others down): own address space here: {}; all other styles share memory, and a bug in one unit can corrupt the rest.",
+        names(&iso)
+    );
+    if let (Some(sl), Some(sf)) = (find(report, Kind::Stackless), find(report, Kind::Stackful))
+        && let (Some(a), Some(b)) = (med(&sl.memory_bytes), med(&sf.memory_bytes))
+    {
+        let _ = writeln!(
+            g,
+            "- **Stackless or stackful in Rust**: a native stackless coroutine held {} here, a corosensei coroutine {} ({:.0}x), because the stackful one keeps a real stack; in exchange it can suspend from inside nested ordinary function calls, which a stackless coroutine can only do if every function on the way is itself a coroutine.",
+            bytes(a),
+            bytes(b),
+            b / a.max(1.0)
+        );
+    }
+    g
+}
