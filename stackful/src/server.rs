@@ -10,11 +10,10 @@
 //! ([`STACK_SIZE`]); only the pages the handler touches become resident memory.
 
 use std::io::{self, ErrorKind, Read, Write};
+use std::rc::Rc;
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use std::rc::Rc;
-
 use mio::net::TcpStream;
 
 use common::server::{Connection, EventLoop, Outcome, Step, Wait, serve_blocking};

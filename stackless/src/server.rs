@@ -12,7 +12,6 @@
 use std::io::{self, ErrorKind, Write};
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
-
 use std::rc::Rc;
 
 use mio::net::TcpStream;
