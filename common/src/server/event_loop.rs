@@ -520,7 +520,8 @@ impl<C: Connection> EventLoop<C> {
 
     /// When the oldest incomplete request may be evicted, if accepting waits for a free slot.
     fn next_eviction(&self, now: Instant) -> Option<Instant> {
-        if !(self.at_limit && self.accept_pending) {
+        // Only while accepting waits for a slot (not while it is paused for want of fds).
+        if !(self.at_limit && self.accept_pending) || self.accept_paused_until.is_some() {
             return None;
         }
         let oldest = self.conns.get(self.oldest_request?)?;
