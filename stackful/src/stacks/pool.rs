@@ -160,6 +160,12 @@ impl StackPool {
         Ok(stack)
     }
 
+    /// Unmaps every idle stack, giving their resident pages back to the system (the pool maps
+    /// new ones as needed). For after a burst, when the pool holds far more than it will reuse.
+    pub fn release_idle(&mut self) {
+        self.idle = Vec::new();
+    }
+
     /// Gives a stack back to the pool. A stack of another size than this pool's, or one beyond
     /// [`StackPool::max_idle`], is dropped (unmapped) instead.
     pub fn put(&mut self, stack: DefaultStack) {
@@ -356,6 +362,25 @@ mod tests {
             run_one(&mut pool)?;
         }
         assert_eq!(pool.stacks_allocated(), 10, "all 8 idle stacks reused");
+        Ok(())
+    }
+
+    #[test]
+    fn releasing_the_idle_stacks_empties_the_pool() -> io::Result<()> {
+        let mut pool = StackPool::with_max_idle(SMALL_STACK_SIZE, 8);
+        let stacks = (0..5).map(|_| pool.get()).collect::<io::Result<Vec<_>>>()?;
+        for stack in stacks {
+            pool.put(stack);
+        }
+        assert_eq!(pool.idle(), 5);
+        pool.release_idle();
+        assert_eq!(pool.idle(), 0);
+        run_one(&mut pool)?;
+        assert_eq!(
+            pool.stacks_allocated(),
+            6,
+            "a stack mapped afresh after the release"
+        );
         Ok(())
     }
 
