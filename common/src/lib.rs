@@ -8,8 +8,11 @@
 //!
 //! `stackless` and `stackful` stand side by side on this crate and not on each other, so each demo
 //! module of theirs holds only what its coroutine style makes of the program. Test harnesses that
-//! both crates run on their own code (`server::scenarios`, `pipeline::checks`) are compiled only
-//! with the `test-support` feature, which the two crates enable for their tests alone.
+//! both crates run on their own code (`server::scenarios`, `pipeline::checks`, and `processes`,
+//! which runs the checks that need a real process) are compiled only with the `test-support`
+//! feature, which the two crates enable for their tests alone.
+// `cfg(sanitize = "address")`: the process checks measure memory only without AddressSanitizer.
+#![cfg_attr(any(test, feature = "test-support"), feature(cfg_sanitize))]
 
 pub mod alloc_count;
 pub mod contracts;
@@ -17,6 +20,8 @@ pub mod demo;
 pub mod kernel;
 pub mod logdata;
 pub mod pipeline;
+#[cfg(any(test, feature = "test-support"))]
+pub mod processes;
 pub mod send;
 pub mod server;
 pub mod style;

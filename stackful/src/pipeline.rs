@@ -23,7 +23,7 @@
 //! resident). A stack that cannot be mapped is an error ([`PipelineError::Io`]), not a panic.
 
 use std::cell::RefCell;
-use std::io::{self, BufRead};
+use std::io::BufRead;
 use std::rc::Rc;
 
 use corosensei::{Coroutine, CoroutineResult, Yielder};
@@ -64,12 +64,14 @@ thread_local! {
 }
 
 /// A stack for a new stage: from this thread's pool, or a fresh one if the pool is gone (thread
-/// exit) or busy.
-fn stage_stack() -> io::Result<CoroutineStack> {
+/// exit) or busy. Mapping one can fail (out of memory or of mappings): that is an error, not a
+/// panic.
+fn stage_stack() -> Result<CoroutineStack, PipelineError> {
     match STAGE_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get())) {
         Ok(Ok(stack)) => stack,
         Ok(Err(_)) | Err(_) => CoroutineStack::new(STAGE_STACK_SIZE),
     }
+    .map_err(PipelineError::NoStack)
 }
 
 /// Runs `f` on this thread's pool of stage stacks (to read its counters, or trim it).
@@ -89,12 +91,12 @@ pub fn with_stage_stacks<T>(f: impl FnOnce(&mut StackPool) -> T) -> T {
 /// let _ = reducer.resume(Some("10.0.0.1".into()));
 /// let CoroutineResult::Return(counts) = reducer.resume(None) else { panic!() };
 /// assert_eq!(counts.get("10.0.0.1"), 1);
-/// # Ok::<(), std::io::Error>(())
+/// # Ok::<(), stackful::pipeline::PipelineError>(())
 /// ```
 ///
 /// # Errors
-/// The error mapping a stack for it.
-pub fn reduce() -> io::Result<Stage<Addr, (), Counts>> {
+/// [`PipelineError::NoStack`] if no stack can be mapped for it.
+pub fn reduce() -> Result<Stage<Addr, (), Counts>, PipelineError> {
     Ok(Coroutine::with_stack(
         stage_stack()?,
         |yielder: &Yielder<Option<Addr>, ()>, mut message: Option<Addr>| {
@@ -113,11 +115,11 @@ pub fn reduce() -> io::Result<Stage<Addr, (), Counts>> {
 /// last owner, it closes `next` and returns its result.
 ///
 /// # Errors
-/// The error mapping a stack for it.
+/// [`PipelineError::NoStack`] if no stack can be mapped for it.
 pub fn filter_address<R: 'static>(
     address: Addr,
     next: Shared<Stage<Addr, (), R>>,
-) -> io::Result<Stage<Line, Line, Closed<R>>> {
+) -> Result<Stage<Line, Line, Closed<R>>, PipelineError> {
     Ok(Coroutine::with_stack(
         stage_stack()?,
         move |yielder: &Yielder<Option<Line>, Line>, mut message: Option<Line>| {
@@ -154,10 +156,10 @@ fn close_shared<T, R>(stage: Shared<Stage<T, (), R>>) -> Closed<R> {
 /// closes every target and returns the downstream result the last of them handed back.
 ///
 /// # Errors
-/// The error mapping a stack for it.
+/// [`PipelineError::NoStack`] if no stack can be mapped for it.
 pub fn broadcast<R: 'static>(
     mut targets: Vec<Stage<Line, Line, Closed<R>>>,
-) -> io::Result<Stage<Line, Line, Closed<R>>> {
+) -> Result<Stage<Line, Line, Closed<R>>, PipelineError> {
     Ok(Coroutine::with_stack(
         stage_stack()?,
         move |yielder: &Yielder<Option<Line>, Line>, mut message: Option<Line>| {
@@ -227,7 +229,7 @@ fn count_on_stage_stacks<R: BufRead>(
     let filters = distinct(addresses)
         .into_iter()
         .map(|address| filter_address(address.into(), Rc::clone(&reducer)))
-        .collect::<io::Result<_>>()?;
+        .collect::<Result<_, _>>()?;
     drop(reducer); // the filters own it now; the last one to close it gets the counts
     Ok(drive(reader, broadcast(filters)?)?.unwrap_or_default())
 }

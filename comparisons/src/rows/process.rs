@@ -13,7 +13,8 @@ use super::{MARK, Style, ns_since};
 use crate::procfs;
 use crate::samples::MemSample;
 use crate::sys::{
-    Pipe, fork_with, gettid, read_exact, read_exact_raw, wait, write_all, write_all_raw,
+    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all,
+    write_all_raw,
 };
 use crate::work::cpu_work;
 use anyhow::Result;
@@ -30,19 +31,23 @@ fn fork_held(count: usize, report: fn() -> i64) -> Result<(Vec<i32>, Pipe, Pipe)
     let ready = Pipe::new()?;
     let hold = Pipe::new()?;
     let mut pids = Vec::with_capacity(count);
-    let (rw, hr, hw) = (ready.w, hold.r, hold.w);
+    let (rw, hr, hw) = (ready.writer()?, hold.reader(), hold.writer()?);
     for _ in 0..count {
-        let pid = fork_with(move || {
-            // SAFETY: closing the child's inherited copy of hold's write end, so that the
-            // parent closing its copy gives this child end of file.
-            unsafe { libc::close(hw) };
-            if !write_all_raw(rw, &report().to_ne_bytes()) {
-                return 1;
-            }
-            let mut b = [0u8; 1];
-            read_exact_raw(hr, &mut b);
-            0
-        });
+        // SAFETY: the child only closes, writes and reads pipes and calls `report` (`gettid` or a
+        // constant): async-signal-safe calls only.
+        let pid = unsafe {
+            fork_with(move || {
+                // SAFETY: the child's inherited copy of hold's write end is closed, so that the
+                // parent closing its copy gives this child end of file; it is not used again.
+                close_in_child(hw);
+                if !write_all_raw(rw, &report().to_ne_bytes()) {
+                    return 1;
+                }
+                let mut b = [0u8; 1];
+                read_exact_raw(hr, &mut b);
+                0
+            })
+        };
         match pid {
             Ok(p) => pids.push(p),
             Err(e) => {
@@ -73,7 +78,7 @@ impl Style for Process {
         let measured = (|| -> Result<(f64, Vec<f64>)> {
             let mut buf = [0u8; 8];
             for _ in 0..count {
-                read_exact(ready.r, &mut buf)?;
+                read_exact(ready.reader(), &mut buf)?;
             }
             let mut total = procfs::pss(None)? as f64 - before as f64;
             let mut vm = Vec::with_capacity(count);
@@ -97,12 +102,13 @@ impl Style for Process {
 
     fn create_ns(iters: u64) -> Result<f64> {
         let p = Pipe::new()?;
-        let w = p.w;
+        let w = p.writer()?;
         let t = Instant::now();
         for _ in 0..iters {
-            let pid = fork_with(move || i32::from(!write_all_raw(w, b"x")))?;
+            // SAFETY: the child only writes to a pipe.
+            let pid = unsafe { fork_with(move || i32::from(!write_all_raw(w, b"x"))) }?;
             let mut b = [0u8; 1];
-            read_exact(p.r, &mut b)?;
+            read_exact(p.reader(), &mut b)?;
             wait(pid)?;
         }
         Ok(ns_since(t) / iters as f64)
@@ -111,24 +117,27 @@ impl Style for Process {
     fn switch_ns(iters: u64) -> Result<f64> {
         let mut to_child = Pipe::new()?;
         let from_child = Pipe::new()?;
-        let (cr, cw, cw_own) = (to_child.r, from_child.w, to_child.w);
-        let pid = fork_with(move || {
-            // SAFETY: the child closes its copy of the write end it does not use, so that it sees
-            // end of file when the parent closes its copy.
-            unsafe { libc::close(cw_own) };
-            let mut b = [0u8; 1];
-            while read_exact_raw(cr, &mut b) {
-                if !write_all_raw(cw, &b) {
-                    return 1;
+        let (cr, cw, cw_own) = (to_child.reader(), from_child.writer()?, to_child.writer()?);
+        // SAFETY: the child only closes, reads and writes pipes.
+        let pid = unsafe {
+            fork_with(move || {
+                // SAFETY: the child closes its copy of the write end it does not use, so that it
+                // sees end of file when the parent closes its copy; it is not used again.
+                close_in_child(cw_own);
+                let mut b = [0u8; 1];
+                while read_exact_raw(cr, &mut b) {
+                    if !write_all_raw(cw, &b) {
+                        return 1;
+                    }
                 }
-            }
-            0
-        })?;
+                0
+            })
+        }?;
         let mut b = [7u8; 1];
         let t = Instant::now();
         for _ in 0..iters {
-            write_all(to_child.w, &b)?;
-            read_exact(from_child.r, &mut b)?;
+            write_all(to_child.writer()?, &b)?;
+            read_exact(from_child.reader(), &mut b)?;
         }
         let ns = ns_since(t) / iters as f64;
         to_child.close_write();
@@ -142,7 +151,7 @@ impl Style for Process {
         let mut tids = Vec::with_capacity(units);
         let mut buf = [0u8; 8];
         let read = (0..units).try_for_each(|_| {
-            read_exact(ready.r, &mut buf)?;
+            read_exact(ready.reader(), &mut buf)?;
             tids.push(i64::from_ne_bytes(buf));
             Ok::<(), anyhow::Error>(())
         });
@@ -154,13 +163,16 @@ impl Style for Process {
     fn address(written: u64) -> Result<u64> {
         MARK.store(0, Ordering::SeqCst);
         let p = Pipe::new()?;
-        let w = p.w;
-        let pid = fork_with(move || {
-            MARK.store(written, Ordering::SeqCst);
-            i32::from(!write_all_raw(w, b"x"))
-        })?;
+        let w = p.writer()?;
+        // SAFETY: the child only stores to an atomic and writes to a pipe.
+        let pid = unsafe {
+            fork_with(move || {
+                MARK.store(written, Ordering::SeqCst);
+                i32::from(!write_all_raw(w, b"x"))
+            })
+        }?;
         let mut b = [0u8; 1];
-        read_exact(p.r, &mut b)?;
+        read_exact(p.reader(), &mut b)?;
         wait(pid)?;
         Ok(MARK.load(Ordering::SeqCst))
     }
@@ -168,29 +180,33 @@ impl Style for Process {
     fn preempt(spin: Duration) -> Result<(u64, f64)> {
         let spinners = std::thread::available_parallelism().map_or(1, |n| n.get());
         let started = Pipe::new()?;
-        let sw = started.w;
+        let sw = started.writer()?;
         let mut pids = Vec::new();
         for _ in 0..spinners {
-            pids.push(fork_with(move || {
-                let t = Instant::now();
-                if !write_all_raw(sw, b"s") {
-                    return 1;
-                }
-                while t.elapsed() < spin {
-                    std::hint::spin_loop();
-                }
-                0
-            })?);
+            // SAFETY: the child reads the clock (`clock_gettime`), writes to a pipe and spins.
+            pids.push(unsafe {
+                fork_with(move || {
+                    let t = Instant::now();
+                    if !write_all_raw(sw, b"s") {
+                        return 1;
+                    }
+                    while t.elapsed() < spin {
+                        std::hint::spin_loop();
+                    }
+                    0
+                })
+            }?);
         }
         let mut b = [0u8; 1];
         for _ in 0..spinners {
-            read_exact(started.r, &mut b)?;
+            read_exact(started.reader(), &mut b)?;
         }
         let probe = Pipe::new()?;
-        let pw = probe.w;
+        let pw = probe.writer()?;
         let t = Instant::now();
-        pids.push(fork_with(move || i32::from(!write_all_raw(pw, b"p")))?);
-        read_exact(probe.r, &mut b)?;
+        // SAFETY: the child only writes to a pipe.
+        pids.push(unsafe { fork_with(move || i32::from(!write_all_raw(pw, b"p"))) }?);
+        read_exact(probe.reader(), &mut b)?;
         let latency = ns_since(t);
         for p in pids {
             wait(p)?;
@@ -203,10 +219,13 @@ impl Style for Process {
         let t = Instant::now();
         let mut pids = Vec::new();
         for _ in 0..units {
-            pids.push(fork_with(move || {
-                cpu_work(iters);
-                0
-            })?);
+            // SAFETY: the child only computes (`cpu_work` touches no memory but its registers).
+            pids.push(unsafe {
+                fork_with(move || {
+                    cpu_work(iters);
+                    0
+                })
+            }?);
         }
         for p in pids {
             wait(p)?;

@@ -398,6 +398,18 @@ impl StackPool {
         })
     }
 
+    /// Unmaps every idle stack, giving their resident pages and their address space back to the
+    /// system (the pool maps new ones as needed), and forgets its high-water mark. For after a
+    /// burst, when the pool holds far more than it will reuse and waiting for trims is too slow.
+    pub fn release_idle(&mut self) {
+        let mut state = self.0.borrow_mut();
+        state.unmapped += state.idle.len() as u64;
+        state.idle = Vec::new();
+        state.released = 0;
+        state.idle_floor = 0;
+        state.high_water = state.live;
+    }
+
     /// Gives a stack back: the same as dropping it (it goes back to the pool it came from).
     pub fn put(&mut self, stack: CoroutineStack) {
         drop(stack);
@@ -617,6 +629,25 @@ mod tests {
             pool.stacks_allocated(),
             mapped,
             "the idle stacks are reused"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn releasing_the_idle_stacks_empties_the_pool() -> io::Result<()> {
+        let mut pool = StackPool::with_max_idle(SMALL_STACK_SIZE, 8);
+        let stacks = (0..5).map(|_| pool.get()).collect::<io::Result<Vec<_>>>()?;
+        for stack in stacks {
+            pool.put(stack);
+        }
+        assert_eq!(pool.idle(), 5);
+        pool.release_idle();
+        assert_eq!(pool.idle(), 0);
+        let mapped = pool.stacks_allocated();
+        run_one(&mut pool)?;
+        assert!(
+            pool.stacks_allocated() > mapped,
+            "a stack mapped afresh after the release"
         );
         Ok(())
     }
