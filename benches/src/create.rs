@@ -13,7 +13,7 @@
 use std::hint::black_box;
 use std::io;
 
-use corosensei::stack::DefaultStack;
+use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use stackful::stacks::StackPool;
 
@@ -25,7 +25,7 @@ pub fn bench_body(yielder: &Yielder<u64, u64>, input: u64) -> u64 {
 
 /// Resumes a [`bench_body`] coroutine to its suspension and, if `finish`, to its end; returns
 /// the sum of what came out.
-fn drive(co: &mut Coroutine<u64, u64, u64, DefaultStack>, finish: bool) -> u64 {
+fn drive<S: Stack>(co: &mut Coroutine<u64, u64, u64, S>, finish: bool) -> u64 {
     let mut sum = match co.resume(black_box(1)) {
         CoroutineResult::Yield(v) | CoroutineResult::Return(v) => v,
     };

@@ -106,13 +106,12 @@ pub enum PipelineError {
     /// The threaded pipeline could not start one of its threads.
     #[error("cannot start a pipeline thread: {0}")]
     NoThread(#[source] io::Error),
-    /// A stackful stage could not map a stack of its own. Each stage maps one (two memory
-    /// mappings with its guard page), and Linux allows a process `vm.max_map_count` mappings
-    /// (65,530 by default), so about 32,000 stackful stages at most.
+    /// A stackful stage could not map a stack: out of memory, or of memory mappings (Linux allows a
+    /// process `vm.max_map_count` of them, 65,530 by default; a stack with a guard page made by
+    /// `mprotect` takes two).
     #[error(
-        "cannot map a stack for a stackful stage: {0} (every stage maps a stack of its own, two \
-         memory mappings, and the system allows vm.max_map_count of them: give fewer addresses, \
-         or use --threaded)"
+        "cannot map a stack for a stackful stage: {0} (out of memory, or of memory mappings: the \
+         system allows vm.max_map_count of them; give fewer addresses, or use --threaded)"
     )]
     NoStack(#[source] io::Error),
 }

@@ -18,8 +18,11 @@ use anyhow::{Context, Result};
 use clap::Parser;
 use corosensei::{CoroutineResult, Yielder};
 use stackful::scheduler::run_workload;
-use stackful::stacks::pool::{TASK_POOL_MAX_IDLE, TASK_STACK_SIZE, with_task_stacks};
-use stackful::stacks::{DEEP_STACK_SIZE, SMALL_STACK_SIZE, StackPool, stack_high_water};
+use stackful::stacks::mapping::smaps_resident;
+use stackful::stacks::pool::{TASK_STACK_SIZE, with_task_stacks};
+use stackful::stacks::{
+    DEEP_STACK_SIZE, PageRelease, SMALL_STACK_SIZE, StackPool, stack_high_water,
+};
 
 /// The command line: no options, `--help` only.
 #[derive(Debug, Parser)]
@@ -205,7 +208,7 @@ fn main() -> Result<()> {
         for _ in 0..11 {
             // Tasks' stacks from this thread's pool as configured, then from a pool that keeps
             // none, so that every task maps and unmaps its own stack.
-            for (which, max_idle) in [TASK_POOL_MAX_IDLE, 0].into_iter().enumerate() {
+            for (which, max_idle) in [usize::MAX, 0].into_iter().enumerate() {
                 with_task_stacks(|p| *p = StackPool::with_max_idle(TASK_STACK_SIZE, max_idle));
                 black_box(run_workload(black_box(tasks), steps));
                 let start = Instant::now();
@@ -227,9 +230,64 @@ fn main() -> Result<()> {
     }
     writeln!(
         out,
-        "  (pooled: the pool keeps up to {TASK_POOL_MAX_IDLE} idle stacks; tasks alive at once \
-         beyond that are mapped on every run)"
+        "  (pooled: the pool keeps as many idle stacks as tasks were alive at once)"
     )?;
+    drop(pool);
+    pool_memory(out)
+}
+
+/// The task pool's memory after a burst of 10,000 tasks and after one trim, with each way of
+/// giving pages back, and what the trim costs the next burst.
+fn pool_memory(out: &mut impl io::Write) -> Result<()> {
+    let mib = |bytes: usize| bytes as f64 / (1024.0 * 1024.0);
+    let (tasks, steps) = (10_000, 10);
+    writeln!(
+        out,
+        "task pool after a burst of {tasks} tasks x {steps} steps (Rss of its mappings, /proc/self/smaps):"
+    )?;
+    for release in [PageRelease::DontNeed, PageRelease::Free] {
+        with_task_stacks(|p| {
+            *p = StackPool::new(TASK_STACK_SIZE);
+            p.set_page_release(release);
+        });
+        let start = Instant::now();
+        black_box(run_workload(tasks, steps));
+        let cold_burst = start.elapsed();
+        let start = Instant::now();
+        black_box(run_workload(tasks, steps));
+        let warm_burst = start.elapsed();
+        let ranges = with_task_stacks(|p| p.idle_ranges());
+        let burst = smaps_resident(&ranges)?;
+        let start = Instant::now();
+        let trimmed = with_task_stacks(|p| p.trim())?;
+        let trim_time = start.elapsed();
+        let after = smaps_resident(&ranges)?;
+        let idle = with_task_stacks(|p| p.idle());
+        let start = Instant::now();
+        black_box(run_workload(tasks, steps));
+        let after_trim_burst = start.elapsed();
+        writeln!(
+            out,
+            "  {release:?}: after the burst {:.1} MiB in {} stacks ({} mappings); trimmed in {:.2} ms \
+             ({} unmapped, {} released): {:.1} MiB in {idle} stacks (LazyFree {:.1} MiB)",
+            mib(burst.rss),
+            ranges.len(),
+            burst.mappings,
+            trim_time.as_secs_f64() * 1e3,
+            trimmed.unmapped,
+            trimmed.pages_released,
+            mib(after.rss),
+            mib(after.lazy_free),
+        )?;
+        writeln!(
+            out,
+            "    burst on an empty pool {:.2} ms, on the warm pool {:.2} ms, after the trim {:.2} ms",
+            cold_burst.as_secs_f64() * 1e3,
+            warm_burst.as_secs_f64() * 1e3,
+            after_trim_burst.as_secs_f64() * 1e3,
+        )?;
+    }
+    with_task_stacks(|p| *p = StackPool::new(TASK_STACK_SIZE));
     Ok(())
 }
 

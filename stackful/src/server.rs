@@ -12,13 +12,13 @@
 use std::io::{self, ErrorKind, Read, Write};
 use std::rc::Rc;
 
-use corosensei::stack::DefaultStack;
+use corosensei::stack::Stack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 use mio::net::TcpStream;
 
 use common::server::{Connection, EventLoop, Outcome, Step, Wait, serve_blocking};
 
-use crate::stacks::StackPool;
+use crate::stacks::{CoroutineStack, StackPool};
 
 /// The stackful server: `Server::bind(&opts)?.run_until(shutdown)`.
 ///
@@ -62,7 +62,7 @@ impl Default for ServerStacks {
 
 /// One connection as a coroutine on its own stack.
 pub struct StackfulConnection {
-    coroutine: Coroutine<(), Wait, Outcome, DefaultStack>,
+    coroutine: Coroutine<(), Wait, Outcome, CoroutineStack>,
 }
 
 impl Connection for StackfulConnection {
@@ -102,11 +102,11 @@ impl Connection for StackfulConnection {
 
 /// The coroutine serving one connection on `stack`: [`serve_blocking`] over a [`Suspending`]
 /// view of the non-blocking socket.
-pub fn connection(
+pub fn connection<S: Stack + 'static>(
     stream: Rc<TcpStream>,
     max_request: usize,
-    stack: DefaultStack,
-) -> Coroutine<(), Wait, Outcome, DefaultStack> {
+    stack: S,
+) -> Coroutine<(), Wait, Outcome, S> {
     Coroutine::with_stack(stack, move |yielder: &Yielder<(), Wait>, ()| {
         serve_blocking(
             Suspending {

@@ -10,7 +10,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
 use corosensei::{Coroutine, CoroutineResult, Yielder};
-use stackful::stacks::{SMALL_STACK_SIZE, StackPool};
+use stackful::stacks::{CoroutineStack, SMALL_STACK_SIZE, StackPool};
 
 /// Records its name in a shared log when dropped.
 struct Noisy {
@@ -54,7 +54,7 @@ fn inner(y: &Yielder<(), u32>, log: &Log, after: &Cell<bool>) {
 }
 
 /// The coroutine type of these tests.
-type Suspended = Coroutine<(), u32, (), corosensei::stack::DefaultStack>;
+type Suspended = Coroutine<(), u32, (), CoroutineStack>;
 
 /// A coroutine suspended three frames deep, with its log and its "ran on" flag.
 fn suspended_three_deep(pool: Option<&mut StackPool>) -> (Suspended, Log, Rc<Cell<bool>>) {
@@ -65,7 +65,7 @@ fn suspended_three_deep(pool: Option<&mut StackPool>) -> (Suspended, Log, Rc<Cel
     let mut co = match pool {
         Some(pool) => pool.coroutine(body).expect("a stack from the pool"),
         None => Coroutine::with_stack(
-            corosensei::stack::DefaultStack::new(SMALL_STACK_SIZE).expect("a fresh stack"),
+            CoroutineStack::new(SMALL_STACK_SIZE).expect("a fresh stack"),
             body,
         ),
     };

@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     run(Programs {
         pipeline: stackful::pipeline::main,
         server: || serve_cli::<StackfulConnection>(std::env::args_os()),
-        stage_stacks: true,
+        // The stages' stacks come from a pool that maps many per mapping (guard pages that do not
+        // split it), so 40,000 stages need a few hundred mappings, not 80,000.
+        stage_stacks: false,
     })
 }

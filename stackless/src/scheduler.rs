@@ -75,6 +75,21 @@ impl kernel::Target for Task {
             CoroutineState::Complete(()) => Trap::Exit,
         }
     }
+
+    /// Starts loading the first two cache lines of the task's boxed state (the scheduler's hint,
+    /// as the stackful tasks load the top of their stacks, so both styles get the same help).
+    fn prefetch(&self) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            let state = std::ptr::from_ref(&*self.0).cast::<i8>();
+            for line in 0..2 {
+                // SAFETY: a prefetch is a hint: it never faults and changes no memory, whatever
+                // the address (`wrapping_add` makes none that is not in the box's allocation).
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(state.wrapping_add(line * 64)) };
+            }
+        }
+    }
 }
 
 /// `GetTid`: yields the call in place and evaluates to the caller's id. A macro, because only the

@@ -33,14 +33,17 @@ const PAINT: u8 = 0xA5;
 /// # Errors
 ///
 /// The `mmap`/`mprotect` error if the stack cannot be mapped, or an error if `run` returns a
-/// different stack.
+/// different stack: one whose mapping does not start and end where the painted one did (say, a
+/// smaller stack mapped at the same top after `run` dropped the one it was given). The painted
+/// range is read only if the stack handed back spans exactly the same mapping, so no `run` can make
+/// this function read memory that stack does not own.
 pub fn measure_stack_use(
     size: usize,
     run: impl FnOnce(DefaultStack) -> DefaultStack,
 ) -> io::Result<usize> {
     let size = size.max(MIN_STACK_SIZE);
     let stack = DefaultStack::new(size)?;
-    let base = stack.base().get();
+    let (base, limit) = (stack.base().get(), stack.limit().get());
     // `DefaultStack::new(size)` documents at least `size` usable bytes: `[base - size, base)` is
     // mapped read-write (the guard page lies below it), whatever the page size.
     let low = base - size;
@@ -49,15 +52,19 @@ pub fn measure_stack_use(
     // `tests::high_water_*` and the demos' stack tests.
     unsafe { std::ptr::write_bytes(low as *mut u8, PAINT, size) };
     let stack = run(stack);
-    if stack.base().get() != base {
+    // Both ends: a `DefaultStack` is one mapping `[limit, base)` with its guard page at `limit`, so
+    // the same two ends mean the same read-write range `[base - size, base)`, whichever
+    // `DefaultStack` it is (one remapped at the same place reads as untouched: wrong, not unsound).
+    if (stack.base().get(), stack.limit().get()) != (base, limit) {
         return Err(io::Error::other(
-            "measure_stack_use: `run` returned another stack",
+            "measure_stack_use: `run` returned another stack than the one it was given",
         ));
     }
-    // SAFETY: the same read-write range of the same mapping, which we own again (`stack` lives
-    // until after the last use of `painted`); whatever ran on it is finished (`into_stack`
-    // consumed the coroutine, or `on_stack` returned), so nothing writes to it; every bit pattern
-    // is a valid `u8`.
+    // SAFETY: `stack` owns the mapping `[limit, base)` (checked just above), whose read-write part
+    // `[base - size, base)` we own again (`stack` lives until after the last use of `painted`);
+    // whatever ran on it is finished (`into_stack` consumed the coroutine, or `on_stack`
+    // returned), so nothing writes to it; every bit pattern is a valid `u8`. Tested by
+    // `tests::a_smaller_stack_at_the_same_top_is_refused`.
     let painted = unsafe { std::slice::from_raw_parts(low as *const u8, size) };
     let untouched = painted.iter().take_while(|&&b| b == PAINT).count();
     drop(stack);
@@ -130,6 +137,27 @@ mod tests {
         // Each level holds a 256-byte array, so 1,000 more levels need at least 256,000 bytes.
         assert!(deep - shallow >= 256_000, "shallow {shallow}, deep {deep}");
         assert!(shallow < SMALL_STACK_SIZE, "shallow {shallow}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_smaller_stack_at_the_same_top_is_refused() -> io::Result<()> {
+        // `run` drops the 1 MiB stack it is given and hands back a 16 KiB one. The kernel tends to
+        // map the new one at the same top, which is the case that used to read 1 MiB below a
+        // 16 KiB stack; it is refused whether or not the tops match.
+        let mut same_top = false;
+        let result = measure_stack_use(1 << 20, |stack| {
+            let base = stack.base();
+            drop(stack);
+            let smaller = DefaultStack::new(16 << 10).expect("a 16 KiB stack");
+            same_top = smaller.base() == base;
+            smaller
+        });
+        let err = result.expect_err("a swapped stack must be refused");
+        assert!(err.to_string().contains("another stack"), "{err}");
+        println!("the swapped stack had the same top: {same_top}");
+        // And the honest case still measures.
+        assert!(measure_stack_use(16 << 10, |stack| stack)? < 16 << 10);
         Ok(())
     }
 

@@ -1,27 +1,38 @@
-//! A pool of coroutine stacks, reused so that creating a coroutine from a warm pool costs no
-//! `mmap`/`munmap`, and the per-thread pool the scheduler's tasks take their stacks from.
+//! A pool of coroutine stacks that follows the load: it keeps as many idle stacks as were recently
+//! alive at once, gives the memory of the ones that stay idle back to the kernel, and lets go of
+//! them in halves; and the per-thread pools the scheduler's tasks and the pipeline's stages take
+//! their stacks from.
 //!
-//! A [`StackPool`] keeps the stacks of finished coroutines and hands them to new ones, so creating
-//! a coroutine from the pool costs no system call once the pool is warm. Tasks of
-//! [`crate::scheduler`] take theirs from this thread's pool of [`TASK_STACK_SIZE`] stacks
-//! ([`with_task_stacks`]): a task that finishes, panics or is killed gives its stack back (after
-//! unwinding it), and the next task made on that thread reuses it. Tasks alive at the same time
-//! still need a stack each, so a burst of 10,000 live tasks maps 10,000 stacks once; the pool
-//! keeps up to [`TASK_POOL_MAX_IDLE`] of them for the next tasks.
+//! A [`StackPool`] hands out [`CoroutineStack`]s. A stack remembers its pool, and dropping it (or
+//! the coroutine that owns it) gives it back: no `mmap`, `mprotect` or `munmap` once the pool is
+//! warm. Stacks are mapped many at a time (one `mmap` for a chunk, [`mapping`](super::mapping)),
+//! each with a guard page at its low end.
+//!
+//! # The policy
+//!
+//! - **Keep up to the high-water mark.** A stack given back is kept if the pool holds fewer idle
+//!   stacks than the most that were alive at once since the last trim (and fewer than
+//!   [`StackPool::max_idle`], unlimited unless set). A burst of 10,000 live coroutines leaves
+//!   10,000 idle stacks, so running the burst again maps nothing.
+//! - **Trim what stayed idle.** [`StackPool::trim`] looks at the idle stacks that no one took
+//!   since the last trim (the pool is a stack of stacks, so they are the bottom ones): it unmaps
+//!   half of them (rounded up) and gives the pages of the other half back to the kernel
+//!   ([`PageRelease`], `MADV_DONTNEED` by default), so they hold address space, not memory. The
+//!   high-water mark becomes what is left. The scheduler trims this thread's task pool when a
+//!   `mainloop` ends, the pipeline its stage pool when a count ends: a pool is halved by every
+//!   run that did not need it, and a stack idle through two runs holds no memory.
+//! - Idle stacks that were taken during the period keep their pages: they are the ones the next
+//!   run will use, and a page given back would cost a page fault (about 0.5 µs) on the next touch.
 //!
 //! # What happens to the stack of a coroutine dropped while suspended
 //!
-//! `corosensei` only gives a stack back ([`Coroutine::into_stack`]) once the coroutine has finished.
-//! A suspended coroutine can still be made to finish: [`Coroutine::force_unwind`] resumes it with
-//! a private panic payload, so `suspend` unwinds and the destructors of every frame on the
-//! coroutine's stack run, innermost first, up to the coroutine's root, where the payload is caught.
-//! After that the coroutine counts as finished and its stack can be taken back.
-//! [`StackPool::recycle`] does exactly that, so **a suspended coroutine's stack is recovered**.
+//! `corosensei`'s `Drop` for a suspended coroutine unwinds it ([`Coroutine::force_unwind`]: the
+//! destructors of every frame on its stack run, innermost first) and then drops its stack, which
+//! comes back to its pool here. So **a suspended coroutine's stack is recovered** whether the
+//! coroutine is dropped or passed to [`StackPool::recycle`].
 //!
-//! - A coroutine simply dropped (not recycled) is unwound the same way by `corosensei`'s `Drop`,
-//!   then its stack is unmapped: nothing leaks, but the pool does not get the stack back.
-//! - A coroutine passed to `std::mem::forget` keeps its stack mapped and never runs its
-//!   destructors: a leak (safe, but LeakSanitizer reports it; `scripts/asan.sh` checks that).
+//! - A coroutine passed to `std::mem::forget` keeps its stack and never runs its destructors: a
+//!   leak (safe, but LeakSanitizer reports it; `scripts/asan.sh` checks that).
 //! - `Coroutine::force_reset` would mark a suspended coroutine finished *without* running its
 //!   destructors; it is `unsafe` and this crate does not use it.
 //! - If a destructor panics during the forced unwind, that is a panic during unwinding and the
@@ -42,7 +53,7 @@
 //!     let first = co.resume(round);
 //!     let last = co.resume(0);
 //!     println!("round {round}: {first:?} then {last:?}");
-//!     pool.recycle(co);
+//!     drop(co); // the stack goes back to the pool
 //! }
 //! println!("stacks mapped: {}, idle in pool: {}", pool.stacks_allocated(), pool.idle());
 //! # assert_eq!(pool.stacks_allocated(), 1);
@@ -61,129 +72,358 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::mem::ManuallyDrop;
+use std::rc::Rc;
 
-use corosensei::stack::{DefaultStack, Stack};
+use corosensei::stack::{Stack, StackPointer};
 use corosensei::{Coroutine, Yielder};
 
-use super::sizes::{SMALL_STACK_SIZE, mapped_span};
+use super::mapping::{PageRelease, Region, map_stacks};
+use super::sizes::{SMALL_STACK_SIZE, page_size};
 
-/// How many idle stacks a [`StackPool`] made by [`StackPool::new`] keeps: 64.
-///
-/// Enough that a scheduler which finishes and starts coroutines in bursts of that many reuses all
-/// of them; few enough that an idle pool of small stacks holds at most 4 MiB of address space.
-/// Stacks given back beyond this are unmapped.
-pub const DEFAULT_MAX_IDLE: usize = 64;
+/// Most stacks mapped by one `mmap`: a pool maps 1, 2, 4, ... stacks at a time up to this many.
+pub const MAX_STACKS_PER_MAPPING: usize = 64;
 
-/// A pool of equally sized coroutine stacks, reused so that creating a coroutine from a warm pool
-/// costs no `mmap`/`munmap`.
+/// A coroutine stack: the usable part of a span of a mapping, with a guard page below it. Dropped,
+/// it goes back to the [`StackPool`] it came from (or is unmapped, if it came from none or its
+/// pool keeps enough idle stacks).
 ///
-/// Take a coroutine with [`StackPool::coroutine`] (or a bare stack with [`StackPool::get`]); give
-/// it back with [`StackPool::recycle`] (or [`StackPool::put`]). The pool is single-threaded
-/// (`&mut self`); a `Coroutine` is not `Send` anyway.
+/// ```
+/// use corosensei::Coroutine;
+/// use stackful::stacks::{CoroutineStack, SMALL_STACK_SIZE};
 ///
-/// A reused stack keeps the pages its earlier coroutines touched: that is what makes reuse cheap
-/// (no page faults), and it means the pool's resident memory is the high-water mark of the
-/// coroutines that ran on its stacks, up to [`StackPool::max_idle`] stacks.
-pub struct StackPool {
+/// let stack = CoroutineStack::new(SMALL_STACK_SIZE)?; // a fresh stack, unmapped when dropped
+/// let mut co = Coroutine::with_stack(stack, |_: &corosensei::Yielder<u32, ()>, x: u32| x + 1);
+/// assert_eq!(co.resume(1).as_return(), Some(2));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct CoroutineStack {
+    region: ManuallyDrop<Region>,
+    pool: Option<Rc<RefCell<PoolState>>>,
+}
+
+impl CoroutineStack {
+    /// A fresh stack of at least `size` usable bytes, in a mapping of its own, unmapped when
+    /// dropped.
+    ///
+    /// # Errors
+    /// The `mmap` error, or the error installing the guard page.
+    pub fn new(size: usize) -> io::Result<Self> {
+        let mut regions = map_stacks(stack_span(size), 1)?;
+        let region = regions
+            .pop()
+            .ok_or_else(|| io::Error::other("no stack mapped"))?;
+        Ok(CoroutineStack {
+            region: ManuallyDrop::new(region),
+            pool: None,
+        })
+    }
+
+    /// The lowest usable address: everything in `[usable_low, base)` may be written, the page
+    /// below is the guard page.
+    pub fn usable_low(&self) -> usize {
+        self.region.low() + page_size()
+    }
+}
+
+// SAFETY: `[limit, base)` is the span this stack owns alone (`Region`), read-write except its
+// lowest page, which is a guard page (no access: `map_stacks`), so an overflow faults; the span
+// is at least one usable page plus the guard (`stack_span`), and both ends are page-aligned, so
+// aligned to `STACK_ALIGNMENT`. Tested by `tests::every_stack_handed_out_has_its_guard_page` and
+// `tests/overflow.rs`.
+unsafe impl Stack for CoroutineStack {
+    #[inline]
+    fn base(&self) -> StackPointer {
+        // A mapping never ends at address 0.
+        StackPointer::new(self.region.top()).unwrap_or(StackPointer::MAX)
+    }
+
+    #[inline]
+    fn limit(&self) -> StackPointer {
+        StackPointer::new(self.region.low()).unwrap_or(StackPointer::MIN)
+    }
+}
+
+impl Drop for CoroutineStack {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: taken exactly once, here; `self.region` is not used again.
+        let region = unsafe { ManuallyDrop::take(&mut self.region) };
+        match self.pool.take() {
+            Some(pool) => match pool.try_borrow_mut() {
+                Ok(mut state) => state.put(region),
+                Err(_) => drop(region), // only from inside a pool method: cannot happen
+            },
+            None => drop(region),
+        }
+    }
+}
+
+/// The span (usable part plus guard page) of a stack of `size` usable bytes: `size` rounded up to
+/// whole pages (at least one), plus one page. The same as `DefaultStack::new(size)` maps.
+fn stack_span(size: usize) -> usize {
+    super::sizes::mapped_span(size)
+}
+
+/// The pool's state, shared by the pool and every stack it handed out.
+#[derive(Debug)]
+struct PoolState {
     stack_size: usize,
     span: usize,
     max_idle: usize,
-    idle: Vec<DefaultStack>,
+    release: PageRelease,
+    /// Idle stacks, most recently given back last: the bottom ones are the coldest.
+    idle: Vec<Region>,
+    /// Stacks handed out and not given back.
+    live: usize,
+    /// The most stacks alive at once since the last trim (after a trim: the stacks left).
+    high_water: usize,
+    /// The fewest idle stacks since the last trim: `idle[..idle_floor]` were not taken since.
+    idle_floor: usize,
+    /// `idle[..released]` have had their pages given back.
+    released: usize,
+    /// Stacks the next `mmap` maps.
+    next_chunk: usize,
     allocated: u64,
     reused: u64,
+    unmapped: u64,
 }
 
-impl StackPool {
-    /// A pool of stacks of at least `stack_size` usable bytes each, keeping up to
-    /// [`DEFAULT_MAX_IDLE`] idle stacks.
-    pub fn new(stack_size: usize) -> Self {
-        Self::with_max_idle(stack_size, DEFAULT_MAX_IDLE)
+impl PoolState {
+    /// A stack for a coroutine: the most recently given back idle one, or a freshly mapped one.
+    #[inline]
+    fn get(&mut self) -> io::Result<Region> {
+        self.live += 1;
+        self.high_water = self.high_water.max(self.live);
+        let Some(region) = self.idle.pop() else {
+            return self.map_more();
+        };
+        self.reused += 1;
+        let idle = self.idle.len();
+        self.idle_floor = self.idle_floor.min(idle);
+        self.released = self.released.min(idle);
+        Ok(region)
     }
 
-    /// A pool of stacks of at least `stack_size` usable bytes each, keeping up to `max_idle` idle
-    /// stacks (0 makes a pool that never reuses: every stack is mapped afresh).
-    pub fn with_max_idle(stack_size: usize, max_idle: usize) -> Self {
-        Self {
-            stack_size,
-            span: mapped_span(stack_size),
-            max_idle,
-            idle: Vec::new(),
-            allocated: 0,
-            reused: 0,
+    /// [`PoolState::get`] with no idle stack: maps a chunk of 1, 2, 4, ... stacks (up to
+    /// [`MAX_STACKS_PER_MAPPING`], and at most one more than the pool keeps), hands out one and
+    /// keeps the rest idle.
+    #[cold]
+    #[inline(never)]
+    fn map_more(&mut self) -> io::Result<Region> {
+        let count = self.next_chunk.min(self.max_idle.saturating_add(1)).max(1);
+        let mapped = map_stacks(self.span, count).and_then(|mut regions| {
+            let region = regions
+                .pop()
+                .ok_or_else(|| io::Error::other("no stack mapped"))?;
+            Ok((region, regions))
+        });
+        let (region, spare) = match mapped {
+            Ok(mapped) => mapped,
+            Err(e) => {
+                self.live -= 1;
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!(
+                        "mapping {count} coroutine stacks of {} bytes: {e}",
+                        self.stack_size
+                    ),
+                ));
+            }
+        };
+        self.allocated += count as u64;
+        self.next_chunk = (count * 2).min(MAX_STACKS_PER_MAPPING);
+        // The spare ones are fresh and untouched (address space only), and the pool had no idle
+        // stack: they are the idle ones now, and count as released.
+        self.released = spare.len();
+        self.idle.extend(spare.into_iter().rev());
+        Ok(region)
+    }
+
+    /// Takes a stack back: kept on top of the idle ones if the pool keeps fewer than its
+    /// high-water mark (and its cap), unmapped otherwise.
+    #[inline]
+    fn put(&mut self, region: Region) {
+        self.live = self.live.saturating_sub(1);
+        if self.idle.len() < self.high_water.min(self.max_idle) {
+            self.idle.push(region);
+        } else {
+            self.unmapped += 1;
+            drop(region);
         }
     }
 
-    /// The usable size of this pool's stacks, as asked for in [`StackPool::new`].
-    pub fn stack_size(&self) -> usize {
-        self.stack_size
+    fn trim(&mut self) -> io::Result<Trimmed> {
+        let cold = self.idle_floor.min(self.idle.len());
+        let unmap = cold.div_ceil(2);
+        self.idle.drain(..unmap);
+        self.unmapped += unmap as u64;
+        let already = self.released.saturating_sub(unmap);
+        let keep_cold = cold - unmap;
+        let mut result = Ok(());
+        let mut released = 0;
+        for region in &self.idle[already.min(keep_cold)..keep_cold] {
+            if let Err(e) = region.release_pages(self.release) {
+                result = Err(e);
+                break;
+            }
+            released += 1;
+        }
+        // Both are prefixes of the idle stacks: the ones released before, and these.
+        self.released = already.max(already.min(keep_cold) + released);
+        self.high_water = self.live + self.idle.len();
+        self.idle_floor = self.idle.len();
+        result.map(|()| Trimmed {
+            unmapped: unmap,
+            pages_released: released,
+        })
+    }
+}
+
+/// What one [`StackPool::trim`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Trimmed {
+    /// Idle stacks unmapped (half of those that stayed idle since the last trim, rounded up).
+    pub unmapped: usize,
+    /// Idle stacks whose pages were given back to the kernel (the other half, less those already
+    /// given back by an earlier trim).
+    pub pages_released: usize,
+}
+
+/// A pool of equally sized coroutine stacks that follows the load (see the [module](self) for the
+/// policy).
+///
+/// Take a coroutine with [`StackPool::coroutine`] (or a bare stack with [`StackPool::get`]); drop
+/// it, or pass it to [`StackPool::recycle`], to give the stack back. A `StackPool` is a handle:
+/// clones share one pool. It is single-threaded (`Rc`); a `Coroutine` is not `Send` anyway.
+///
+/// A reused stack keeps the pages its earlier coroutines touched until a trim gives them back:
+/// reuse costs no page fault, and the pool's resident memory between trims is the high-water mark
+/// of the coroutines that ran on its stacks.
+#[derive(Clone)]
+pub struct StackPool(Rc<RefCell<PoolState>>);
+
+impl StackPool {
+    /// A pool of stacks of at least `stack_size` usable bytes each, keeping as many idle stacks as
+    /// the high-water mark of live ones.
+    pub fn new(stack_size: usize) -> Self {
+        Self::with_max_idle(stack_size, usize::MAX)
     }
 
-    /// How many idle stacks the pool keeps at most.
+    /// As [`StackPool::new`], but never keeping more than `max_idle` idle stacks (0 makes a pool
+    /// that never reuses: every stack is mapped afresh and unmapped when given back).
+    pub fn with_max_idle(stack_size: usize, max_idle: usize) -> Self {
+        StackPool(Rc::new(RefCell::new(PoolState {
+            stack_size,
+            span: stack_span(stack_size),
+            max_idle,
+            release: PageRelease::default(),
+            idle: Vec::new(),
+            live: 0,
+            high_water: 0,
+            idle_floor: 0,
+            released: 0,
+            next_chunk: 1,
+            allocated: 0,
+            reused: 0,
+            unmapped: 0,
+        })))
+    }
+
+    /// Sets how [`StackPool::trim`] gives idle stacks' pages back ([`PageRelease::DontNeed`]
+    /// unless set).
+    pub fn set_page_release(&mut self, release: PageRelease) {
+        self.0.borrow_mut().release = release;
+    }
+
+    /// The usable size asked for in [`StackPool::new`]; the stacks have at least this much.
+    pub fn stack_size(&self) -> usize {
+        self.0.borrow().stack_size
+    }
+
+    /// How many idle stacks the pool keeps at most, whatever its high-water mark.
     pub fn max_idle(&self) -> usize {
-        self.max_idle
+        self.0.borrow().max_idle
     }
 
     /// How many idle stacks the pool holds now.
     pub fn idle(&self) -> usize {
-        self.idle.len()
+        self.0.borrow().idle.len()
     }
 
-    /// How many stacks this pool has mapped (`mmap`) since it was made: one per [`StackPool::get`]
-    /// that found no idle stack.
+    /// How many of this pool's stacks are handed out now.
+    pub fn live(&self) -> usize {
+        self.0.borrow().live
+    }
+
+    /// The most stacks alive at once since the last trim (right after a trim: the stacks left):
+    /// the number of idle stacks the pool keeps.
+    pub fn high_water(&self) -> usize {
+        self.0.borrow().high_water
+    }
+
+    /// How many stacks this pool has mapped since it was made (a `mmap` maps several at once).
     pub fn stacks_allocated(&self) -> u64 {
-        self.allocated
+        self.0.borrow().allocated
     }
 
-    /// How many times this pool has handed out an idle stack instead of mapping one: one per
-    /// [`StackPool::get`] that found an idle stack.
+    /// How many times this pool has handed out an idle stack instead of mapping one.
     pub fn stacks_reused(&self) -> u64 {
-        self.reused
+        self.0.borrow().reused
     }
 
-    /// A stack from the pool, or a freshly mapped one if the pool is empty.
+    /// How many stacks this pool has unmapped: given back beyond what it keeps, or trimmed.
+    pub fn stacks_unmapped(&self) -> u64 {
+        self.0.borrow().unmapped
+    }
+
+    /// The address ranges `[low, top)` (guard page included) of the idle stacks, coldest first.
+    pub fn idle_ranges(&self) -> Vec<std::ops::Range<usize>> {
+        let state = self.0.borrow();
+        state.idle.iter().map(|r| r.low()..r.top()).collect()
+    }
+
+    /// A stack from the pool, or a freshly mapped one (with a few more, kept idle) if the pool has
+    /// no idle stack.
     ///
     /// # Errors
-    ///
-    /// The `mmap` or `mprotect` error if a fresh stack cannot be mapped.
-    pub fn get(&mut self) -> io::Result<DefaultStack> {
-        if let Some(stack) = self.idle.pop() {
-            self.reused += 1;
-            return Ok(stack);
-        }
-        let stack = DefaultStack::new(self.stack_size).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("mapping a {}-byte coroutine stack: {e}", self.stack_size),
-            )
-        })?;
-        self.allocated += 1;
-        Ok(stack)
+    /// The `mmap` error if fresh stacks cannot be mapped, or the error installing a guard page.
+    #[inline]
+    pub fn get(&mut self) -> io::Result<CoroutineStack> {
+        let region = self.0.borrow_mut().get()?;
+        Ok(CoroutineStack {
+            region: ManuallyDrop::new(region),
+            pool: Some(Rc::clone(&self.0)),
+        })
     }
 
-    /// Unmaps every idle stack, giving their resident pages back to the system (the pool maps
-    /// new ones as needed). For after a burst, when the pool holds far more than it will reuse.
+    /// Unmaps every idle stack, giving their resident pages and their address space back to the
+    /// system (the pool maps new ones as needed), and forgets its high-water mark. For after a
+    /// burst, when the pool holds far more than it will reuse and waiting for trims is too slow.
     pub fn release_idle(&mut self) {
-        self.idle = Vec::new();
+        let mut state = self.0.borrow_mut();
+        state.unmapped += state.idle.len() as u64;
+        state.idle = Vec::new();
+        state.released = 0;
+        state.idle_floor = 0;
+        state.high_water = state.live;
     }
 
-    /// Gives a stack back to the pool. A stack of another size than this pool's, or one beyond
-    /// [`StackPool::max_idle`], is dropped (unmapped) instead.
-    pub fn put(&mut self, stack: DefaultStack) {
-        let span = stack.base().get() - stack.limit().get();
-        if span == self.span && self.idle.len() < self.max_idle {
-            self.idle.push(stack);
-        }
+    /// Gives a stack back: the same as dropping it (it goes back to the pool it came from).
+    pub fn put(&mut self, stack: CoroutineStack) {
+        drop(stack);
     }
 
-    /// Makes a coroutine running `body` on a stack from the pool.
+    /// Makes a coroutine running `body` on a stack from the pool; dropping the coroutine gives
+    /// the stack back.
     ///
     /// # Errors
-    ///
     /// As [`StackPool::get`].
     pub fn coroutine<Input, Yield, Return, F>(
         &mut self,
         body: F,
-    ) -> io::Result<Coroutine<Input, Yield, Return, DefaultStack>>
+    ) -> io::Result<Coroutine<Input, Yield, Return, CoroutineStack>>
     where
         F: FnOnce(&Yielder<Input, Yield>, Input) -> Return + 'static,
         Input: 'static,
@@ -193,28 +433,38 @@ impl StackPool {
         Ok(Coroutine::with_stack(self.get()?, body))
     }
 
-    /// Takes the stack back from a coroutine, whatever its state, and puts it in the pool.
-    ///
-    /// A coroutine that is suspended is first unwound with [`Coroutine::force_unwind`]: the
-    /// destructors of everything on its stack run, exactly as when it is dropped. One that never
-    /// started has its closure dropped. One that finished (returned or panicked) is taken as is.
+    /// Gives a coroutine's stack back, whatever its state: the same as dropping it. A suspended
+    /// coroutine is first unwound ([`Coroutine::force_unwind`]): the destructors of everything on
+    /// its stack run. One that never started has its closure dropped.
     pub fn recycle<Input, Yield, Return>(
         &mut self,
-        mut coroutine: Coroutine<Input, Yield, Return, DefaultStack>,
+        coroutine: Coroutine<Input, Yield, Return, CoroutineStack>,
     ) {
-        coroutine.force_unwind();
-        self.put(coroutine.into_stack());
+        drop(coroutine);
+    }
+
+    /// Trims the pool (see the [module](self)): of the idle stacks no one took since the last
+    /// trim, unmaps half (rounded up) and gives the pages of the rest back to the kernel.
+    ///
+    /// # Errors
+    /// The `madvise` error; the pool stays usable.
+    pub fn trim(&mut self) -> io::Result<Trimmed> {
+        self.0.borrow_mut().trim()
     }
 }
 
 impl std::fmt::Debug for StackPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.0.borrow();
         f.debug_struct("StackPool")
-            .field("stack_size", &self.stack_size)
-            .field("max_idle", &self.max_idle)
-            .field("idle", &self.idle.len())
-            .field("allocated", &self.allocated)
-            .field("reused", &self.reused)
+            .field("stack_size", &state.stack_size)
+            .field("max_idle", &state.max_idle)
+            .field("idle", &state.idle.len())
+            .field("live", &state.live)
+            .field("high_water", &state.high_water)
+            .field("allocated", &state.allocated)
+            .field("reused", &state.reused)
+            .field("unmapped", &state.unmapped)
             .finish()
     }
 }
@@ -237,26 +487,18 @@ impl Default for StackPool {
 /// default would reserve 10 GiB for 10,000 tasks.)
 pub const TASK_STACK_SIZE: usize = SMALL_STACK_SIZE;
 
-/// How many idle stacks each thread's pool of task stacks keeps: 1,024.
-///
-/// Enough that a scheduler of up to 1,024 tasks alive at once, run again (as a benchmark does),
-/// maps no stack the second time; an idle pool then holds at most 1,024 × 68 KiB = 68 MiB of
-/// address space, of which only the pages earlier tasks touched are resident. Stacks given back
-/// beyond this are unmapped.
-pub const TASK_POOL_MAX_IDLE: usize = 1024;
-
 thread_local! {
-    /// The stacks of this thread's tasks. A [`Task`](crate::scheduler::Task) is not `Send` (its coroutine is not), so it
-    /// is made and dropped on one thread and its stack comes back to the pool it came from.
-    static TASK_STACKS: RefCell<StackPool> =
-        RefCell::new(StackPool::with_max_idle(TASK_STACK_SIZE, TASK_POOL_MAX_IDLE));
+    /// The stacks of this thread's tasks. A [`Task`](crate::scheduler::Task) is not `Send` (its
+    /// coroutine is not), so it is made and dropped on one thread and its stack comes back to the
+    /// pool it came from.
+    static TASK_STACKS: RefCell<StackPool> = RefCell::new(StackPool::new(TASK_STACK_SIZE));
 }
 
 /// Runs `f` on this thread's pool of task stacks: to read its counters
-/// ([`StackPool::stacks_allocated`], [`StackPool::stacks_reused`], [`StackPool::idle`]), or to
-/// replace it (say, by one keeping more idle stacks before a workload of many live tasks). Stacks
-/// of another size than [`TASK_STACK_SIZE`] are not taken back. Tasks made or dropped inside `f`
-/// bypass the pool (they map and unmap stacks of their own).
+/// ([`StackPool::stacks_allocated`], [`StackPool::stacks_reused`], [`StackPool::idle`]), to trim
+/// it, or to replace it (say, by one with a [`StackPool::max_idle`]). Stacks handed out before a
+/// replacement go back to the pool they came from; tasks made inside `f` get fresh stacks of their
+/// own (unmapped when the task ends).
 ///
 /// # Panics
 /// If called from inside `f`, or from a thread-local destructor after the pool was dropped.
@@ -277,32 +519,25 @@ pub fn with_task_stacks<R>(f: impl FnOnce(&mut StackPool) -> R) -> R {
 
 /// A stack for a new task: from this thread's pool, or freshly mapped if the pool is busy (a task
 /// made inside [`with_task_stacks`]) or already gone (thread exit).
-pub(crate) fn task_stack() -> io::Result<DefaultStack> {
+pub(crate) fn task_stack() -> io::Result<CoroutineStack> {
     let pooled = TASK_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get()));
     match pooled {
         Ok(Ok(stack)) => stack,
-        Ok(Err(_)) | Err(_) => DefaultStack::new(TASK_STACK_SIZE),
+        Ok(Err(_)) | Err(_) => CoroutineStack::new(TASK_STACK_SIZE),
     }
 }
 
-/// Gives the stack of a finished, panicked or killed task back to this thread's pool: a suspended
-/// coroutine is unwound first (the destructors of everything on its stack run), outside the
-/// pool's borrow, since those destructors may drop (or make) other tasks. If the pool is busy
-/// (inside [`with_task_stacks`]) the coroutine is dropped and its stack unmapped; if the pool is
-/// already gone (at thread exit), likewise.
-pub(crate) fn give_back_task_stack<I, Y, R>(mut co: Coroutine<I, Y, R, DefaultStack>) {
-    co.force_unwind();
-    // The pool already gone (`Err`): the closure is dropped unrun, and `co` with it.
-    let _ = TASK_STACKS.try_with(move |pool| match pool.try_borrow_mut() {
-        Ok(mut pool) => pool.recycle(co),
-        Err(_) => drop(co),
-    });
+/// Trims this thread's task pool ([`StackPool::trim`]), if it is not busy or gone: the scheduler
+/// calls it when a `mainloop` has run all its tasks.
+pub(crate) fn trim_task_stacks() {
+    let _ = TASK_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.trim()));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scheduler::{Scheduler, Task, kill_task, new_task, run_workload};
+    use crate::stacks::mapping::guard_is_inaccessible;
     use corosensei::CoroutineResult;
 
     /// A coroutine that yields `input + 1`, then returns `input + 2`.
@@ -320,6 +555,20 @@ mod tests {
         Ok(())
     }
 
+    /// `n` coroutines of `pool` alive at once, each suspended in [`body`].
+    fn burst(
+        pool: &mut StackPool,
+        n: u64,
+    ) -> io::Result<Vec<Coroutine<u64, u64, u64, CoroutineStack>>> {
+        (0..n)
+            .map(|i| {
+                let mut co = pool.coroutine(body)?;
+                assert_eq!(co.resume(i), CoroutineResult::Yield(i + 1));
+                Ok(co)
+            })
+            .collect()
+    }
+
     #[test]
     fn sequential_coroutines_from_a_pool_map_one_stack() -> io::Result<()> {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
@@ -328,7 +577,7 @@ mod tests {
         }
         assert_eq!(pool.stacks_allocated(), 1);
         assert_eq!(pool.stacks_reused(), 99);
-        assert_eq!(pool.idle(), 1);
+        assert_eq!((pool.idle(), pool.live(), pool.high_water()), (1, 0, 1));
         Ok(())
     }
 
@@ -340,28 +589,47 @@ mod tests {
         }
         assert_eq!(pool.stacks_allocated(), 10);
         assert_eq!(pool.stacks_reused(), 0);
+        assert_eq!(pool.stacks_unmapped(), 10);
         assert_eq!(pool.idle(), 0);
         Ok(())
     }
 
     #[test]
-    fn live_coroutines_each_get_their_own_stack_and_all_come_back() -> io::Result<()> {
+    fn the_pool_keeps_as_many_idle_stacks_as_were_alive_at_once() -> io::Result<()> {
+        let mut pool = StackPool::new(SMALL_STACK_SIZE);
+        let live = burst(&mut pool, 300)?;
+        assert_eq!((pool.live(), pool.high_water()), (300, 300));
+        let mapped = pool.stacks_allocated();
+        // Mapped in chunks of 1, 2, 4, ... up to MAX_STACKS_PER_MAPPING: a few spare ones at most.
+        assert!((300..300 + MAX_STACKS_PER_MAPPING as u64).contains(&mapped));
+        drop(live); // suspended: unwound, and every stack goes back
+        assert_eq!(pool.live(), 0);
+        assert_eq!(pool.idle(), 300, "kept up to the high-water mark");
+        let again = burst(&mut pool, 300)?;
+        assert_eq!(
+            pool.stacks_allocated(),
+            mapped,
+            "the second burst maps nothing"
+        );
+        drop(again);
+        Ok(())
+    }
+
+    #[test]
+    fn a_capped_pool_keeps_no_more_than_its_cap() -> io::Result<()> {
         let mut pool = StackPool::with_max_idle(SMALL_STACK_SIZE, 8);
-        let mut live = Vec::new();
-        for i in 0..10_u64 {
-            let mut co = pool.coroutine(body)?;
-            assert_eq!(co.resume(i), CoroutineResult::Yield(i + 1));
-            live.push(co);
-        }
-        assert_eq!(pool.stacks_allocated(), 10);
-        for co in live {
-            pool.recycle(co); // suspended: unwound, then kept (up to max_idle)
-        }
+        let live = burst(&mut pool, 10)?;
+        let mapped = pool.stacks_allocated();
+        drop(live);
         assert_eq!(pool.idle(), 8);
         for _ in 0..8 {
             run_one(&mut pool)?;
         }
-        assert_eq!(pool.stacks_allocated(), 10, "all 8 idle stacks reused");
+        assert_eq!(
+            pool.stacks_allocated(),
+            mapped,
+            "the idle stacks are reused"
+        );
         Ok(())
     }
 
@@ -375,23 +643,99 @@ mod tests {
         assert_eq!(pool.idle(), 5);
         pool.release_idle();
         assert_eq!(pool.idle(), 0);
+        let mapped = pool.stacks_allocated();
         run_one(&mut pool)?;
-        assert_eq!(
-            pool.stacks_allocated(),
-            6,
+        assert!(
+            pool.stacks_allocated() > mapped,
             "a stack mapped afresh after the release"
         );
         Ok(())
     }
 
     #[test]
-    fn a_stack_of_another_size_is_not_pooled() -> io::Result<()> {
+    fn trimming_halves_what_stayed_idle_and_releases_the_rest() -> io::Result<()> {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        pool.put(DefaultStack::new(super::super::DEEP_STACK_SIZE)?);
-        assert_eq!(pool.idle(), 0);
-        pool.put(DefaultStack::new(SMALL_STACK_SIZE)?);
-        assert_eq!(pool.idle(), 1);
+        drop(burst(&mut pool, 100)?);
+        let idle = pool.idle();
+        assert!(idle >= 100);
+        // The burst took every stack since the pool was made: nothing stayed idle through it.
+        let first = pool.trim()?;
+        assert_eq!((first.unmapped, first.pages_released), (0, 0));
+        assert_eq!(pool.high_water(), idle);
+        // Nothing was taken since: half goes, the other half's pages go back to the kernel.
+        let second = pool.trim()?;
+        assert_eq!(second.unmapped, idle.div_ceil(2));
+        assert_eq!(pool.idle(), idle - second.unmapped);
+        assert!(second.pages_released <= pool.idle());
+        // Halved again; the pages of those left were already given back.
+        let before = pool.idle();
+        let third = pool.trim()?;
+        assert_eq!(third.unmapped, before.div_ceil(2));
+        assert_eq!(third.pages_released, 0);
+        let mut trims = 3;
+        while pool.idle() > 0 {
+            pool.trim()?;
+            trims += 1;
+        }
+        assert!(trims <= 3 + 8, "{trims} trims to empty a pool of {idle}");
+        // Stacks in use are not trimmed, only the spare ones mapped with them: a pool in use
+        // keeps what it uses.
+        let busy = burst(&mut pool, 10)?;
+        let spare = pool.idle();
+        pool.trim()?;
+        drop(busy);
+        assert_eq!(pool.trim()?.unmapped, spare.div_ceil(2));
+        assert_eq!(
+            pool.idle(),
+            10 + spare / 2,
+            "the ten stacks in use were kept"
+        );
         Ok(())
+    }
+
+    #[test]
+    fn a_stack_goes_back_to_its_own_pool() -> io::Result<()> {
+        let (mut a, mut b) = (
+            StackPool::new(SMALL_STACK_SIZE),
+            StackPool::new(SMALL_STACK_SIZE),
+        );
+        let stack = a.get()?;
+        b.put(stack);
+        assert_eq!((a.idle(), b.idle()), (1, 0));
+        // Dropping the last handle of a pool keeps its lent stacks valid until they come back.
+        let stack = a.get()?;
+        drop(a);
+        let mut co = Coroutine::with_stack(stack, body);
+        assert_eq!(co.resume(1), CoroutineResult::Yield(2));
+        Ok(())
+    }
+
+    #[test]
+    fn every_stack_handed_out_has_its_guard_page() -> io::Result<()> {
+        let mut pool = StackPool::new(SMALL_STACK_SIZE);
+        let check = |stacks: &[CoroutineStack]| -> io::Result<()> {
+            for stack in stacks {
+                let (base, limit) = (stack.base().get(), stack.limit().get());
+                assert!(base - stack.usable_low() >= SMALL_STACK_SIZE);
+                assert!(guard_is_inaccessible(limit)?, "guard page at {limit:#x}");
+                assert!(guard_is_inaccessible(stack.usable_low() - 1)?);
+                assert!(!guard_is_inaccessible(stack.usable_low())?);
+                assert!(!guard_is_inaccessible(base - 1)?);
+            }
+            Ok(())
+        };
+        let stacks = (0..200)
+            .map(|_| pool.get())
+            .collect::<io::Result<Vec<_>>>()?;
+        check(&stacks)?;
+        drop(stacks);
+        pool.trim()?;
+        pool.trim()?; // half unmapped, the rest released
+        let stacks = (0..200)
+            .map(|_| pool.get())
+            .collect::<io::Result<Vec<_>>>()?;
+        check(&stacks)?;
+        check(&[CoroutineStack::new(SMALL_STACK_SIZE)?])
     }
 
     #[test]
@@ -404,6 +748,8 @@ mod tests {
         })?;
         assert_eq!(first.resume(()), CoroutineResult::Yield(700));
         pool.recycle(first);
+        pool.trim()?;
+        pool.trim()?; // the stack's pages given back: the next coroutine faults in zeroed pages
         let mut second = pool.coroutine(|y: &Yielder<(), u32>, ()| {
             let local = [3_u32; 100];
             y.suspend(local.iter().sum());
@@ -411,7 +757,6 @@ mod tests {
         })?;
         assert_eq!(second.resume(()), CoroutineResult::Yield(300));
         assert_eq!(second.resume(()), CoroutineResult::Return(2));
-        assert_eq!(pool.stacks_allocated(), 1);
         Ok(())
     }
 
@@ -444,7 +789,8 @@ mod tests {
 
     /// One task spawns 1,000 short children one after another; each child ends before the next
     /// is made: by returning, by being killed while suspended, or by panicking. Each gives its
-    /// stack back, so 1,001 tasks need at most two mapped stacks (the parent's and one child's).
+    /// stack back, so 1,001 tasks need two stacks (the parent's and one child's), mapped by two
+    /// `mmap`s of one and two stacks (the pool maps 1, 2, 4, ... at a time): three at most.
     #[test]
     fn finished_killed_and_panicked_tasks_give_their_stacks_back() -> io::Result<()> {
         let (mapped, reused, _) = pool_counters();
@@ -484,7 +830,7 @@ mod tests {
             reused_after - reused
         );
         assert!(
-            mapped_after - mapped <= 2,
+            mapped_after - mapped <= 3,
             "1,001 tasks mapped {} stacks",
             mapped_after - mapped
         );
@@ -497,7 +843,8 @@ mod tests {
     }
 
     /// All 1,000 tasks of a workload are alive at once, so the first run maps a stack for each;
-    /// the pool keeps them all ([`TASK_POOL_MAX_IDLE`]), so a second run maps none.
+    /// the pool keeps them all (its high-water mark), and the trim at the end of the run keeps
+    /// them too (every one was taken during the run), so a second run maps none.
     #[test]
     fn a_rerun_workload_maps_no_stack() {
         let n: u64 = 1000 * 2;
