@@ -2,17 +2,21 @@
 //! ([`contracts`]), the tree the traversals walk ([`tree`]), the log data and line reader of the
 //! pipeline ([`logdata`]) with its command line and threaded version ([`pipeline`]), the
 //! scheduler's style-independent kernel ([`kernel`]), the server's event loop, framing and command
-//! line ([`server`]), and a counting allocator for tests and measurements ([`alloc_count`]).
+//! line ([`server`]), a counting allocator for tests and measurements ([`alloc_count`]), and the
+//! CPU placement ([`affinity`]) and pipe round trip ([`pingpong`]) the comparison and the benchmarks
+//! time threads and processes with.
 //!
 //! `stackless` and `stackful` stand side by side on this crate and not on each other, so each demo
 //! module of theirs holds only what its coroutine style makes of the program. Test harnesses that
 //! both crates run on their own code (`server::scenarios`, `pipeline::checks`) are compiled only
 //! with the `test-support` feature, which the two crates enable for their tests alone.
 
+pub mod affinity;
 pub mod alloc_count;
 pub mod contracts;
 pub mod kernel;
 pub mod logdata;
+pub mod pingpong;
 pub mod pipeline;
 pub mod send;
 pub mod server;
