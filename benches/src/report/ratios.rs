@@ -91,6 +91,12 @@ pub const RATIOS: &[Ratio] = &[
         target: Target::None,
     },
     Ratio {
+        group: "create",
+        numerator: Style::NativeBoxed,
+        denominator: Style::Manual,
+        target: Target::None,
+    },
+    Ratio {
         group: "fib",
         numerator: Style::Corosensei,
         denominator: Style::Native,
