@@ -3,7 +3,7 @@
 //
 //	goroutines -part memory -count N       one memory repetition (run in a fresh process)
 //	goroutines -part timing -placement same-cpu|cross-cpu|unpinned -cpus A,B -reps R
-//	           -create N -create-batch B -switch N -switch-batch B -warmup W
+//	           -create N -create-batch B -switch N -switch-batch B -warmup W -budget-ms T
 //	goroutines -part properties -reps R -spin-ms S -work-ms W -units U
 //
 // For -placement same-cpu the caller pins this process to one CPU before starting it, and the
@@ -163,12 +163,13 @@ type recorder struct {
 }
 
 // timeOps runs op(batch) in timed batches: a warm-up first, then reps repetitions of ops
-// operations.
-func timeOps(reps, ops, batch, warmup int, op func(n int)) timingSample {
+// operations; a repetition (and the warm-up) ends early at the first batch past budget.
+func timeOps(reps, ops, batch, warmup int, budget time.Duration, op func(n int)) timingSample {
 	if batch < 1 {
 		batch = 1
 	}
-	for left := warmup; left > 0; left -= batch {
+	warm := time.Now()
+	for left := warmup; left > 0 && time.Since(warm) < budget; left -= batch {
 		op(batch)
 	}
 	batches := ops / batch
@@ -179,13 +180,15 @@ func timeOps(reps, ops, batch, warmup int, op func(n int)) timingSample {
 	for i := 0; i < reps; i++ {
 		start := time.Now()
 		prev := start
-		for j := 0; j < batches; j++ {
+		done := 0
+		for done < batches && prev.Sub(start) < budget {
 			op(batch)
 			now := time.Now()
 			r.entries = append(r.entries, float64(now.Sub(prev).Nanoseconds())/float64(batch))
 			prev = now
+			done++
 		}
-		r.reps = append(r.reps, float64(prev.Sub(start).Nanoseconds())/float64(batches*batch))
+		r.reps = append(r.reps, float64(prev.Sub(start).Nanoseconds())/float64(done*batch))
 	}
 	sort.Float64s(r.entries)
 	at := func(q float64) float64 {
@@ -231,7 +234,7 @@ type reply struct {
 	cpu   int64
 }
 
-func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch, warmup int) freshTiming {
+func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch, warmup int, budget time.Duration) freshTiming {
 	var out freshTiming
 	switch placement {
 	case "same-cpu":
@@ -247,7 +250,7 @@ func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch
 	if placement != "cross-cpu" {
 		done := make(chan int)
 		x := 0
-		out.Create = timeOps(reps, create, createBatch, create/10, func(n int) {
+		out.Create = timeOps(reps, create, createBatch, create/10, budget, func(n int) {
 			for i := 0; i < n; i++ {
 				go func(v int) { done <- v + 1 }(x)
 				x = <-done
@@ -279,7 +282,7 @@ func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch
 		<-echoReady
 		x := 0
 		var checked, apart float64
-		t := timeOps(reps, sw, swBatch, warmup, func(n int) {
+		t := timeOps(reps, sw, swBatch, warmup, budget, func(n int) {
 			for i := 0; i < n; i++ {
 				to <- x
 				r := <-back
@@ -510,12 +513,13 @@ func main() {
 	sw := flag.Int("switch", 100000, "round trips per switch repetition")
 	swBatch := flag.Int("switch-batch", 8, "round trips per timed entry")
 	warmup := flag.Int("warmup", 10000, "round trips run before timing")
+	budgetMs := flag.Int("budget-ms", 200, "longest time one timed repetition may take")
 	reps := flag.Int("reps", 3, "repetitions")
 	spinMs := flag.Int("spin-ms", 100, "spin time in the pre-emption experiment")
 	workMs := flag.Int("work-ms", 40, "duration of one CPU-bound unit")
 	units := flag.Int("units", 32, "least live units in the managed-by-OS experiment")
 	flag.Parse()
-	if *count < 1 || *create < 1 || *sw < 1 || *reps < 1 || *units < 1 || *createBatch < 1 || *swBatch < 1 || *warmup < 0 {
+	if *count < 1 || *create < 1 || *sw < 1 || *reps < 1 || *units < 1 || *createBatch < 1 || *swBatch < 1 || *warmup < 0 || *budgetMs < 1 {
 		usage("counts must be positive")
 	}
 	var cpus []int
@@ -537,7 +541,7 @@ func main() {
 		memory(*count, &s)
 		printJSON(s)
 	case "timing":
-		printJSON(timing(*placement, cpus, *reps, *create, *createBatch, *sw, *swBatch, *warmup))
+		printJSON(timing(*placement, cpus, *reps, *create, *createBatch, *sw, *swBatch, *warmup, time.Duration(*budgetMs)*time.Millisecond))
 	case "properties":
 		properties(*reps, time.Duration(*spinMs)*time.Millisecond, time.Duration(*workMs)*time.Millisecond, *units, &s)
 		printJSON(s)

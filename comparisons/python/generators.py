@@ -4,7 +4,7 @@ Measures generators (the article's own coroutines) on this machine and prints th
 Rust rows produce (see comparisons/src/samples.rs and rows/mod.rs).
 
     python3 generators.py --part memory --count N      one memory repetition (run in a fresh process)
-    python3 generators.py --part timing --reps R --create N --create-batch B --switch N --switch-batch B --warmup W
+    python3 generators.py --part timing --reps R --create N --create-batch B --switch N --switch-batch B --warmup W --budget-ms T
     python3 generators.py --part properties --reps R --spin-ms S --work-ms W --units U
 
 Generators run on their creator's thread, one at a time: the timing part has one placement (the
@@ -69,25 +69,28 @@ def memory(count, s):
     del units
 
 
-def time_ops(reps, ops, batch, warmup, op):
-    """Times op(n) in batches of `batch`: a warm-up, then `reps` repetitions of `ops` operations.
-    Returns the same timing sample as comparisons/src/timing.rs."""
+def time_ops(reps, ops, batch, warmup, budget_ns, op):
+    """Times op(n) in batches of `batch`: a warm-up, then `reps` repetitions of `ops` operations,
+    each (and the warm-up) ending early at the first batch past `budget_ns`. Returns the same
+    timing sample as comparisons/src/timing.rs."""
     batch = max(1, batch)
-    left = warmup
-    while left > 0:
+    clock = time.perf_counter_ns
+    left, warm = warmup, clock()
+    while left > 0 and clock() - warm < budget_ns:
         op(batch)
         left -= batch
     batches = max(1, ops // batch)
     entries, rep_means = [], []
-    clock = time.perf_counter_ns
     for _ in range(reps):
         start = prev = clock()
-        for _ in range(batches):
+        done = 0
+        while done < batches and prev - start < budget_ns:
             op(batch)
             now = clock()
             entries.append((now - prev) / batch)
             prev = now
-        rep_means.append((prev - start) / (batches * batch))
+            done += 1
+        rep_means.append((prev - start) / (done * batch))
     entries.sort()
 
     def at(q):
@@ -98,6 +101,7 @@ def time_ops(reps, ops, batch, warmup, op):
 
 
 def timing(a):
+    budget = a.budget_ms * 1_000_000
     state = {"x": 1}
 
     def create(n):
@@ -119,8 +123,8 @@ def timing(a):
         state["x"] = x
 
     return {
-        "create": time_ops(a.reps, a.create, a.create_batch, a.create // 10, create),
-        "switch": time_ops(a.reps, a.switch, a.switch_batch, a.warmup, switch),
+        "create": time_ops(a.reps, a.create, a.create_batch, a.create // 10, budget, create),
+        "switch": time_ops(a.reps, a.switch, a.switch_batch, a.warmup, budget, switch),
     }
 
 
@@ -260,6 +264,7 @@ def main():
     p.add_argument("--switch", type=positive, default=300000)
     p.add_argument("--switch-batch", type=positive, default=1000)
     p.add_argument("--warmup", type=int, default=30000)
+    p.add_argument("--budget-ms", type=positive, default=200)
     p.add_argument("--reps", type=positive, default=3)
     p.add_argument("--spin-ms", type=positive, default=100)
     p.add_argument("--work-ms", type=positive, default=40)

@@ -174,9 +174,10 @@ pub fn preemptive(samples: &[PreemptSample], scheduler: Scheduler) -> Verdict {
             tally(&reps)
         ),
     };
+    let basis = basis(scheduler);
     Verdict {
-        value: agreed(&reps),
-        basis: basis(scheduler),
+        value: decide(basis, &reps),
+        basis,
         repetitions: reps,
         evidence,
     }
@@ -186,6 +187,17 @@ fn basis(scheduler: Scheduler) -> Basis {
     match scheduler {
         Scheduler::CallerThread => Basis::Construction,
         Scheduler::Kernel | Scheduler::Runtime => Basis::Experiment,
+    }
+}
+
+/// The answer of a pre-emption or parallelism experiment: for units run one at a time by their
+/// creator's thread, "no" by construction unless a repetition contradicts it (a harness bug, which
+/// makes it uncertain); a repetition that decided nothing (a thread starved by other programs)
+/// does not; otherwise what the repetitions agree on.
+fn decide(basis: Basis, reps: &[Option<bool>]) -> Option<bool> {
+    match basis {
+        Basis::Construction => (!reps.contains(&Some(true))).then_some(false),
+        Basis::Experiment => agreed(reps),
     }
 }
 
@@ -238,9 +250,10 @@ pub fn parallel(
         })
         .collect();
     let med = |v: &[f64]| crate::stats::median(v).unwrap_or(f64::NAN) / 1e6;
+    let basis = basis(scheduler);
     Verdict {
-        value: agreed(&reps),
-        basis: basis(scheduler),
+        value: decide(basis, &reps),
+        basis,
         evidence: format!(
             "two CPU-bound units started at once used {} times their wall time in CPU time, i.e. that many of the two ran at any moment on average (at least {PARALLEL_AT_LEAST} = parallel, {STARVED_BELOW} to {ONE_AT_A_TIME_AT_MOST} = one at a time, else undecided); median pair: {:.1} ms wall, {:.1} ms CPU; one unit alone: {:.1} ms; {}",
             list(ratios.iter().copied(), |r| format!("{r:.2}")),
@@ -295,5 +308,21 @@ mod tests {
     fn single_threaded_rows_rest_on_construction() {
         let v = parallel(&[2.0; 3], &[2.0; 3], &[1.0; 3], Scheduler::CallerThread);
         assert_eq!((v.value, v.basis), (Some(false), Basis::Construction));
+        // a thread starved by other programs decides nothing, and contradicts nothing
+        let v = parallel(
+            &[2.0; 3],
+            &[2.0, 1.0, 2.0],
+            &[1.0; 3],
+            Scheduler::CallerThread,
+        );
+        assert_eq!(v.value, Some(false));
+        // a repetition that ran two units at once would be a harness bug: uncertain
+        let v = parallel(
+            &[2.0; 3],
+            &[2.0, 3.0, 2.0],
+            &[1.0; 3],
+            Scheduler::CallerThread,
+        );
+        assert_eq!(v.value, None);
     }
 }

@@ -228,6 +228,7 @@ impl Tool {
                 ("switch", switch.ops.to_string()),
                 ("switch-batch", switch.batch.to_string()),
                 ("warmup", switch.warmup.to_string()),
+                ("budget-ms", params.rep_budget_ms.to_string()),
             ],
         )
     }

@@ -3,6 +3,7 @@
 use crate::kind::Kind;
 use crate::timing::Plan;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Parameters of one run; recorded in the report header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +26,13 @@ pub struct Params {
     pub managed_units: usize,
     /// Multiplier on the per-row counts below (1 for `--quick`).
     pub scale: usize,
+    /// Longest time one repetition of a timed figure may take, in ms (see [`Plan`]).
+    #[serde(default = "default_rep_budget_ms")]
+    pub rep_budget_ms: u64,
+}
+
+fn default_rep_budget_ms() -> u64 {
+    200
 }
 
 impl Params {
@@ -39,6 +47,7 @@ impl Params {
             work_iters: 0,
             managed_units: 32,
             scale: if quick { 1 } else { 3 },
+            rep_budget_ms: if quick { 150 } else { 300 },
         }
     }
 
@@ -53,13 +62,14 @@ impl Params {
             work_iters: 10_000,
             managed_units: 8,
             scale: 0,
+            rep_budget_ms: 50,
         }
     }
 
     /// Live units held at once for the memory measurement of `kind`.
     pub fn memory_count(&self, kind: Kind) -> usize {
         let base = match kind {
-            Kind::Process => 16,
+            Kind::Process => 64,
             Kind::OsThread => 200,
             Kind::GreenThread => 2_000,
             Kind::Goroutine => 10_000,
@@ -92,7 +102,7 @@ impl Params {
     /// How round trips of `kind` are timed (see [`Params::create_plan`]).
     pub fn switch_plan(&self, kind: Kind) -> Plan {
         let (ops, batch) = match kind {
-            Kind::Process | Kind::OsThread => (1_000, 1),
+            Kind::Process | Kind::OsThread => (5_000, 1),
             Kind::GreenThread => (20_000, 1),
             Kind::Goroutine => (100_000, 8),
             Kind::Stackful => (1_000_000, 1_000),
@@ -115,6 +125,7 @@ impl Params {
             ops,
             warmup: (ops / 10).max(batch),
             batch,
+            budget: Duration::from_millis(self.rep_budget_ms),
         }
     }
 

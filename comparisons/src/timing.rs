@@ -7,10 +7,12 @@
 use anyhow::{Context, Result, bail};
 use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// How much to time: repetitions of `ops` operations in batches of `batch`, after `warmup`
-/// operations whose times are thrown away.
+/// operations whose times are thrown away. A repetition (and the warm-up) also ends at the first
+/// whole batch past `budget`, so an operation much slower than planned for (a round trip across
+/// CPUs) cannot stretch the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
     /// Repetitions (each gives one mean).
@@ -21,6 +23,8 @@ pub struct Plan {
     pub warmup: u64,
     /// Operations per timed batch (per histogram entry).
     pub batch: u64,
+    /// Longest time one repetition (or the warm-up) may take.
+    pub budget: Duration,
 }
 
 /// The timings of one operation, as every row (the Go and Python programs too) reports them.
@@ -94,7 +98,7 @@ impl Recorder {
 ///
 /// ```
 /// use comparisons::timing::{Plan, time_ops};
-/// let plan = Plan { reps: 3, ops: 100, warmup: 10, batch: 10 };
+/// let plan = Plan { reps: 3, ops: 100, warmup: 10, batch: 10, budget: std::time::Duration::from_secs(60) };
 /// let mut calls = 0u64;
 /// let t = time_ops(&plan, |n| { calls += n; Ok(()) }).expect("timed");
 /// assert_eq!(calls, 10 + 3 * 100);
@@ -104,7 +108,8 @@ impl Recorder {
 pub fn time_ops(plan: &Plan, mut op: impl FnMut(u64) -> Result<()>) -> Result<TimingSample> {
     let batch = plan.batch.max(1);
     let mut left = plan.warmup;
-    while left > 0 {
+    let warm = Instant::now();
+    while left > 0 && warm.elapsed() < plan.budget {
         let n = left.min(batch);
         op(n)?;
         left -= n;
@@ -114,13 +119,15 @@ pub fn time_ops(plan: &Plan, mut op: impl FnMut(u64) -> Result<()>) -> Result<Ti
     for _ in 0..plan.reps.max(1) {
         let start = Instant::now();
         let mut prev = start;
-        for _ in 0..batches {
+        let mut done = 0;
+        while done < batches && (prev - start) < plan.budget {
             op(batch)?;
             let now = Instant::now();
             rec.entry((now - prev).as_nanos() as f64)?;
             prev = now;
+            done += 1;
         }
-        rec.rep((prev - start).as_nanos() as f64 / (batches * batch) as f64);
+        rec.rep((prev - start).as_nanos() as f64 / (done * batch) as f64);
     }
     rec.finish()
 }
@@ -137,6 +144,24 @@ pub fn mono_ns() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slow_operation_ends_its_repetition_at_the_budget() {
+        let plan = Plan {
+            reps: 2,
+            ops: 1_000_000,
+            warmup: 1_000_000,
+            batch: 1,
+            budget: Duration::from_millis(20),
+        };
+        let t = time_ops(&plan, |_| {
+            std::thread::sleep(Duration::from_millis(5));
+            Ok(())
+        })
+        .unwrap();
+        assert!(t.entries >= 2 && t.entries <= 12, "{t:?}");
+        assert!(t.reps_ns.iter().all(|&r| r >= 5e6), "{t:?}");
+    }
 
     #[test]
     fn an_empty_recorder_is_an_error() {

@@ -446,6 +446,7 @@ fn pinned_ends_run_where_they_were_put() {
         ops: 50,
         warmup: 10,
         batch: 1,
+        budget: Duration::from_secs(60),
     };
     for placement in [Placement::SameCpu, Placement::CrossCpu] {
         let Ok(ends) = placement.ends(&cpus) else {

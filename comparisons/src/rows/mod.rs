@@ -150,7 +150,13 @@ fn placement_held(placement: Placement, t: &TimingSample) -> Option<String> {
     })
 }
 
-/// Runs every experiment of `S`, printing progress on stderr.
+/// Pause before a row's timings, for the kernel to finish freeing the previous row's units.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
+/// Runs every experiment of `S`, printing progress on stderr: round trips and creation first,
+/// then memory, then the properties, so that no timing follows the mass creation and destruction
+/// of units in the memory and property experiments (the kernel's deferred work after it, freeing
+/// tasks and stacks, slows what runs next).
 pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
     let p = ctx.params;
     let tag = ctx.kind.as_str();
@@ -165,24 +171,8 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
         }
     };
 
-    let count = p.memory_count(ctx.kind);
-    let (mem, n) = noise::during(|| -> Result<Vec<MemSample>> {
-        (0..p.reps)
-            .map(|rep| {
-                crate::progress!(
-                    "  {tag}: memory of {count} live units, rep {}/{}",
-                    rep + 1,
-                    p.reps
-                );
-                (ctx.memory)(count).context("memory")
-            })
-            .collect()
-    });
-    noted(&mut s, "memory", n);
-    for m in mem? {
-        add_memory(&mut s, m);
-    }
-
+    // let the kernel finish the deferred work of the previous row's units before timing
+    std::thread::sleep(SETTLE);
     let allowed = affinity::allowed_cpus().context("reading this process's CPUs")?;
     let create_plan = p.create_plan(ctx.kind);
     let switch_plan = p.switch_plan(ctx.kind);
@@ -195,15 +185,15 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
     if S::scheduler() == Scheduler::CallerThread {
         // one thread does everything: keep it on one CPU so no batch is split by a migration
         let _pin = pin(allowed.first().copied())?;
+        let (t, n) = noise::during(|| S::switch(&switch_plan, Ends::default()));
+        noted(&mut s, "switch", n);
+        s.switch_ns = Some(t.context("switch")?);
         let (c, n) = noise::during(|| S::create(&create_plan));
         noted(&mut s, "create", n);
         s.create_ns = Some(c.context("create")?);
         let (c, n) = noise::during(|| S::create_pooled(&create_plan));
         noted(&mut s, "create_pooled", n);
         s.create_pooled_ns = c.context("create on a pooled stack")?;
-        let (t, n) = noise::during(|| S::switch(&switch_plan, Ends::default()));
-        noted(&mut s, "switch", n);
-        s.switch_ns = Some(t.context("switch")?);
     } else {
         for placement in Placement::ALL {
             if let Some(why) = S::unplaceable(placement) {
@@ -229,13 +219,15 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
                     return f(placement, workers).map(Some);
                 }
                 let _pin = pin(ends.caller)?;
+                // round trips first: creating and destroying many units leaves the kernel
+                // deferred work (freeing tasks) that slows the next measurement for a while
+                let switch = S::switch(&switch_plan, ends).context("switch")?;
                 let create = match placement {
                     Placement::SameCpu | Placement::Unpinned => {
                         Some(S::create(&create_plan).context("create")?)
                     }
                     Placement::CrossCpu => None,
                 };
-                let switch = S::switch(&switch_plan, ends).context("switch")?;
                 Ok(Some(FreshTiming {
                     create: create.unwrap_or_default(),
                     switch,
@@ -269,6 +261,24 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
                 }
             }
         }
+    }
+
+    let count = p.memory_count(ctx.kind);
+    let (mem, n) = noise::during(|| -> Result<Vec<MemSample>> {
+        (0..p.reps)
+            .map(|rep| {
+                crate::progress!(
+                    "  {tag}: memory of {count} live units, rep {}/{}",
+                    rep + 1,
+                    p.reps
+                );
+                (ctx.memory)(count).context("memory")
+            })
+            .collect()
+    });
+    noted(&mut s, "memory", n);
+    for m in mem? {
+        add_memory(&mut s, m);
     }
 
     let units = p.managed_units.max(4 * S::workers());
