@@ -105,8 +105,13 @@ fn run_probe<T: serde::de::DeserializeOwned>(exe: &Path, args: &[String], what: 
 }
 
 /// One memory repetition taken in a fresh run of `exe probe-memory`, so that memory freed by an
-/// earlier repetition (allocator caches, stack pools) cannot hide the cost of the next one.
+/// earlier repetition (allocator caches, stack pools) cannot hide the cost of the next one, after
+/// [`rows::SETTLE`] for the kernel to finish freeing that repetition's units.
 pub fn memory_in_fresh_process(exe: &Path, kind: Kind, count: usize) -> Result<MemSample> {
+    // The kernel frees an ended process's page tables and task structures a little later (after
+    // an RCU grace period); let the previous repetition's go before this one's readings, which
+    // are system-wide.
+    std::thread::sleep(rows::SETTLE);
     let args = [
         "probe-memory",
         "--kind",
