@@ -29,6 +29,14 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// millions of iterations.
 const MEASUREMENT: Duration = Duration::from_secs(3);
 
+/// What a genawaiter identity producer yielded.
+fn yielded(s: GeneratorState<u64, ()>) -> u64 {
+    match s {
+        GeneratorState::Yielded(y) => y,
+        GeneratorState::Complete(()) => unreachable!("the identity producers never return"),
+    }
+}
+
 /// One resume through a handle: what it yields.
 fn resume(h: &mut Handle<()>, x: u64) -> u64 {
     match h.as_mut().resume(x) {
@@ -84,10 +92,7 @@ fn switch(c: &mut Criterion) {
         h.resume_with(0);
         let mut x = 0u64;
         b.iter(|| {
-            x = match h.resume_with(x) {
-                GeneratorState::Yielded(y) => y.wrapping_add(1),
-                GeneratorState::Complete(()) => unreachable!("the producer never returns"),
-            };
+            x = yielded(h.resume_with(x)).wrapping_add(1);
             x
         });
     });
@@ -98,10 +103,7 @@ fn switch(c: &mut Criterion) {
         h.resume_with(0);
         let mut x = 0u64;
         b.iter(|| {
-            x = match h.resume_with(x) {
-                GeneratorState::Yielded(y) => y.wrapping_add(1),
-                GeneratorState::Complete(()) => unreachable!("the producer never returns"),
-            };
+            x = yielded(h.resume_with(x)).wrapping_add(1);
             x
         });
     });
@@ -112,10 +114,7 @@ fn switch(c: &mut Criterion) {
         h.resume_with(0);
         let mut x = 0u64;
         b.iter(|| {
-            x = match h.resume_with(x) {
-                GeneratorState::Yielded(y) => y.wrapping_add(1),
-                GeneratorState::Complete(()) => unreachable!("the producer never returns"),
-            };
+            x = yielded(h.resume_with(x)).wrapping_add(1);
             x
         });
     });

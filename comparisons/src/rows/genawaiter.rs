@@ -7,13 +7,13 @@
 //! shared airlock), the change in this process's `VmRSS` / `VmSize` per unit, and the kernel's.
 
 use super::{
-    MARK, Style, live_units_memory, managed_sample, ns_since, preempt_sample, size_of_unit,
-    spin_for, tasks_now,
+    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
+    size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
-use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
+use crate::timing::{Plan, TimingSample, mono_ns};
 use crate::work::cpu_work;
 use anyhow::{Result, bail};
 use genawaiter::GeneratorState;
@@ -66,48 +66,38 @@ impl Style for Genawaiter {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        let mut x = 1u64;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                let mut u = accumulator(x);
-                x = step(black_box(&mut u), 1)?.wrapping_add(1);
-                drop(black_box(u));
-            }
-            Ok(())
+        time_chained(plan, |x| {
+            let mut u = accumulator(x);
+            let y = step(black_box(&mut u), 1)?.wrapping_add(1);
+            drop(black_box(u));
+            Ok(y)
         })
     }
 
     fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
         let mut u = accumulator(0);
         let h = black_box(&mut u);
-        let mut x = step(h, 0)?;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                x = step(h, x)?;
-            }
-            Ok(())
-        })
+        // the first resume only starts the generator
+        step(h, 0)?;
+        time_chained(plan, |x| step(h, x))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
-        let before = tasks_now()?;
-        let mut us = Vec::with_capacity(units);
-        let mut tids = Vec::with_capacity(units);
-        for _ in 0..units {
-            let mut u = Gen::new(|co: Co<i64, ()>| async move {
-                co.yield_(gettid()).await;
-            });
-            match u.resume_with(()) {
-                GeneratorState::Yielded(t) => tids.push(t),
-                GeneratorState::Complete(()) => bail!("unit completed early"),
-            }
-            us.push(u);
-        }
-        let during = tasks_now()?;
-        for mut u in us {
-            let _ = u.resume_with(());
-        }
-        Ok(managed_sample(before, during, gettid(), tids))
+        managed_on_caller_thread(
+            units,
+            || {
+                let mut u = Gen::new(|co: Co<i64, ()>| async move {
+                    co.yield_(gettid()).await;
+                });
+                match u.resume_with(()) {
+                    GeneratorState::Yielded(t) => Ok((u, t)),
+                    GeneratorState::Complete(()) => bail!("unit completed early"),
+                }
+            },
+            |mut u| {
+                let _ = u.resume_with(());
+            },
+        )
     }
 
     fn address(written: u64) -> Result<u64> {

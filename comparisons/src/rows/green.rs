@@ -11,19 +11,17 @@
 //! trip cannot be kept on two CPUs. Both ends on one CPU is a runtime of one worker in a fresh
 //! process pinned to one CPU ([`Style::fresh_runtime`]); unpinned is the default runtime.
 
-use super::{
-    MARK, MemReading, Style, managed_sample, ns_since, preempt_sample, spin_for, tasks_now,
-};
+use super::{MARK, MemReading, Style, managed_sample, ns_since, preempt_threaded, tasks_now};
 use crate::placement::{CpuCheck, Ends, Placement};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
-use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
+use crate::timing::{Plan, TimingSample, time_ops};
 use crate::work::cpu_work;
 use anyhow::{Context, Result, anyhow};
 use common::affinity;
 use may::coroutine::{Builder, JoinHandle};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -221,44 +219,12 @@ impl Style for GreenThread {
 
     fn preempt(spin: Duration) -> Result<PreemptSample> {
         start_runtime()?;
-        let spinners = workers();
-        let starts: Arc<Vec<AtomicU64>> =
-            Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
-        let ends: Arc<Vec<AtomicU64>> =
-            Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
-        let mut hs = Vec::new();
-        // one spinner on each worker
-        for i in 0..spinners {
-            let (st, en) = (starts.clone(), ends.clone());
-            hs.push(spawn_with(Some(i), None, move || {
-                let end = spin_for(spin, |s| st[i].store(s, Ordering::SeqCst));
-                en[i].store(end, Ordering::SeqCst);
-            })?);
-        }
-        let waited = Instant::now();
-        while starts.iter().any(|s| s.load(Ordering::SeqCst) == 0) && waited.elapsed() < spin / 2 {
-            std::thread::yield_now();
-        }
-        let ran = Arc::new(AtomicU64::new(0));
-        let r = ran.clone();
-        let runnable_at = mono_ns();
-        let probe = spawn(move || r.store(mono_ns(), Ordering::SeqCst))?;
-        join(probe)?;
-        for h in hs {
-            join(h)?;
-        }
-        let load = |v: &[AtomicU64]| {
-            v.iter()
-                .map(|a| a.load(Ordering::SeqCst))
-                .collect::<Vec<_>>()
-        };
-        preempt_sample(
+        // one spinner on each worker; the probe wherever may puts it
+        preempt_threaded(
             spin,
-            spinners,
-            &load(&starts),
-            &load(&ends),
-            runnable_at,
-            ran.load(Ordering::SeqCst),
+            workers(),
+            |worker, body| spawn_with(worker, None, body),
+            join,
         )
     }
 

@@ -7,6 +7,7 @@ use crate::noise;
 use crate::params::Params;
 use crate::placement::{Ends, Placement};
 use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Samples, Scheduler};
+use crate::stats::repeat;
 use crate::timing::{Plan, TimingSample};
 use anyhow::{Context, Result, bail};
 use common::affinity;
@@ -286,21 +287,13 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
         "  {tag}: managed by OS ({units} units), address space, pre-emption, parallelism, {} repetitions each",
         p.property_reps
     );
-    let (managed, n) = noise::during(|| {
-        (0..p.property_reps)
-            .map(|_| S::managed(units))
-            .collect::<Result<Vec<_>>>()
-    });
+    let (managed, n) = noise::during(|| repeat(p.property_reps, |_| S::managed(units)));
     noted(&mut s, "managed_by_os", n);
     s.managed = managed.context("managed by OS")?;
     s.written = WRITTEN;
     s.seen = S::address(s.written).context("address space")?;
     let spin = Duration::from_millis(p.spin_ms);
-    let (pre, n) = noise::during(|| {
-        (0..p.property_reps)
-            .map(|_| S::preempt(spin))
-            .collect::<Result<Vec<_>>>()
-    });
+    let (pre, n) = noise::during(|| repeat(p.property_reps, |_| S::preempt(spin)));
     noted(&mut s, "preemptive", n);
     s.preempt = pre.context("pre-emption")?;
     let (par, n) = noise::during(|| -> Result<()> {
@@ -461,6 +454,101 @@ pub(crate) fn preempt_sample(
         probe_ran_ns: rel(probe_ran),
         first_spinner_done_ns: rel(first_end),
     })
+}
+
+/// Times operations chained by their data: `op(x)` (a resume, a creation) returns the next `x`,
+/// so no operation can be skipped or overlapped with the next.
+pub(crate) fn time_chained(
+    plan: &Plan,
+    mut op: impl FnMut(u64) -> Result<u64>,
+) -> Result<TimingSample> {
+    let mut x = 1u64;
+    crate::timing::time_ops(plan, |n| {
+        for _ in 0..n {
+            x = op(x)?;
+        }
+        Ok(())
+    })
+}
+
+/// A unit's body, for the threaded experiments' spawners.
+pub(crate) type Body = Box<dyn FnOnce() + Send>;
+
+/// The pre-emption experiment for units that each run on a thread (of their own, or a runtime's
+/// worker): `spawn(Some(i), body)` starts spinner `i` (a runtime places it on worker `i`),
+/// `spawn(None, body)` the probe; `join` waits for one. Waits until every spinner spins (at most
+/// half the spin) before making the probe runnable.
+pub(crate) fn preempt_threaded<H>(
+    spin: Duration,
+    spinners: usize,
+    mut spawn: impl FnMut(Option<usize>, Body) -> Result<H>,
+    mut join: impl FnMut(H) -> Result<()>,
+) -> Result<PreemptSample> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let starts: Arc<Vec<AtomicU64>> = Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
+    let ends: Arc<Vec<AtomicU64>> = Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
+    let mut hs = Vec::new();
+    for i in 0..spinners {
+        let (st, en) = (starts.clone(), ends.clone());
+        hs.push(spawn(
+            Some(i),
+            Box::new(move || {
+                let end = spin_for(spin, |s| st[i].store(s, Ordering::SeqCst));
+                en[i].store(end, Ordering::SeqCst);
+            }),
+        )?);
+    }
+    let waited = std::time::Instant::now();
+    while starts.iter().any(|s| s.load(Ordering::SeqCst) == 0) && waited.elapsed() < spin / 2 {
+        std::thread::yield_now();
+    }
+    let ran = Arc::new(AtomicU64::new(0));
+    let r = ran.clone();
+    let runnable_at = crate::timing::mono_ns();
+    let probe = spawn(
+        None,
+        Box::new(move || r.store(crate::timing::mono_ns(), Ordering::SeqCst)),
+    )?;
+    join(probe)?;
+    for h in hs {
+        join(h)?;
+    }
+    let load = |v: &[AtomicU64]| {
+        v.iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .collect::<Vec<_>>()
+    };
+    preempt_sample(
+        spin,
+        spinners,
+        &load(&starts),
+        &load(&ends),
+        runnable_at,
+        ran.load(Ordering::SeqCst),
+    )
+}
+
+/// The managed-by-OS experiment for units their creator's thread runs: `start()` makes a unit and
+/// runs it to the point where it reported its thread id, `finish` runs it to its end.
+pub(crate) fn managed_on_caller_thread<U>(
+    units: usize,
+    mut start: impl FnMut() -> Result<(U, i64)>,
+    mut finish: impl FnMut(U),
+) -> Result<ManagedSample> {
+    let before = tasks_now()?;
+    let mut us = Vec::with_capacity(units);
+    let mut tids = Vec::with_capacity(units);
+    for _ in 0..units {
+        let (u, t) = start()?;
+        us.push(u);
+        tids.push(t);
+    }
+    let during = tasks_now()?;
+    for u in us {
+        finish(u);
+    }
+    Ok(managed_sample(before, during, crate::sys::gettid(), tids))
 }
 
 /// Spins for `spin` from now without yielding, after telling `started` the `mono_ns` reading it

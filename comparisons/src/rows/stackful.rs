@@ -9,12 +9,13 @@
 //! freshly mapped stack and for one from a warm [`StackPool`].
 
 use super::{
-    MARK, Style, live_units_memory, managed_sample, ns_since, preempt_sample, spin_for, tasks_now,
+    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample, spin_for,
+    time_chained,
 };
 use crate::placement::Ends;
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
-use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
+use crate::timing::{Plan, TimingSample, mono_ns};
 use crate::work::cpu_work;
 use anyhow::{Context, Result, bail};
 use corosensei::stack::DefaultStack;
@@ -93,29 +94,23 @@ impl Style for Stackful {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        let mut x = 1u64;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                let mut u = accumulator()?;
-                x = step(black_box(&mut u), x)?.wrapping_add(1);
-                // dropped while suspended: corosensei unwinds the stack, then unmaps it
-                drop(black_box(u));
-            }
-            Ok(())
+        time_chained(plan, |x| {
+            let mut u = accumulator()?;
+            let y = step(black_box(&mut u), x)?.wrapping_add(1);
+            // dropped while suspended: corosensei unwinds the stack, then unmaps it
+            drop(black_box(u));
+            Ok(y)
         })
     }
 
     fn create_pooled(plan: &Plan) -> Result<Option<TimingSample>> {
         let mut pool = StackPool::new(STACK_BYTES);
-        let mut x = 1u64;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                let mut u: Unit = pool.coroutine(accumulate).context("a pooled stack")?;
-                x = step(black_box(&mut u), x)?.wrapping_add(1);
-                // unwinds the suspended stack and puts it back in the pool
-                pool.recycle(black_box(u));
-            }
-            Ok(())
+        time_chained(plan, |x| {
+            let mut u: Unit = pool.coroutine(accumulate).context("a pooled stack")?;
+            let y = step(black_box(&mut u), x)?.wrapping_add(1);
+            // unwinds the suspended stack and puts it back in the pool
+            pool.recycle(black_box(u));
+            Ok(y)
         })
         .map(Some)
     }
@@ -123,35 +118,26 @@ impl Style for Stackful {
     fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
         let mut u = accumulator()?;
         let h = black_box(&mut u);
-        let mut x = 1u64;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                x = step(h, x)?;
-            }
-            Ok(())
-        })
+        time_chained(plan, |x| step(h, x))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
-        let before = tasks_now()?;
-        let mut us = Vec::with_capacity(units);
-        let mut tids = Vec::with_capacity(units);
-        for _ in 0..units {
-            let mut u: Coroutine<(), i64, (), DefaultStack> =
-                Coroutine::with_stack(stack()?, |y: &Yielder<(), i64>, ()| {
-                    y.suspend(gettid());
-                });
-            match u.resume(()) {
-                CoroutineResult::Yield(t) => tids.push(t),
-                CoroutineResult::Return(()) => bail!("unit returned early"),
-            }
-            us.push(u);
-        }
-        let during = tasks_now()?;
-        for mut u in us {
-            let _ = u.resume(());
-        }
-        Ok(managed_sample(before, during, gettid(), tids))
+        managed_on_caller_thread(
+            units,
+            || {
+                let mut u: Coroutine<(), i64, (), DefaultStack> =
+                    Coroutine::with_stack(stack()?, |y: &Yielder<(), i64>, ()| {
+                        y.suspend(gettid());
+                    });
+                match u.resume(()) {
+                    CoroutineResult::Yield(t) => Ok((u, t)),
+                    CoroutineResult::Return(()) => bail!("unit returned early"),
+                }
+            },
+            |mut u| {
+                let _ = u.resume(());
+            },
+        )
     }
 
     fn address(written: u64) -> Result<u64> {

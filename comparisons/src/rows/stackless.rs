@@ -10,13 +10,13 @@
 //! `VmSize` per unit (which includes the allocator's per-block overhead), and the kernel's.
 
 use super::{
-    MARK, Style, live_units_memory, managed_sample, ns_since, preempt_sample, size_of_unit,
-    spin_for, tasks_now,
+    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
+    size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
-use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
+use crate::timing::{Plan, TimingSample, mono_ns};
 use crate::work::cpu_work;
 use anyhow::{Result, bail};
 use std::cell::Cell;
@@ -90,51 +90,39 @@ impl Style for Stackless {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        let mut x = 1u64;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                let mut u = black_box(boxed_accumulator(x));
-                x = step(&mut u, 1)?;
-                drop(black_box(u));
-            }
-            Ok(())
+        time_chained(plan, |x| {
+            let mut u = black_box(boxed_accumulator(x));
+            let y = step(&mut u, 1)?;
+            drop(black_box(u));
+            Ok(y)
         })
     }
 
     fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
         let mut u = boxed_accumulator(0);
         let h = black_box(&mut u);
-        let mut x = 1u64;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                x = step(h, x)?;
-            }
-            Ok(())
-        })
+        time_chained(plan, |x| step(h, x))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
-        let before = tasks_now()?;
-        let mut us = Vec::with_capacity(units);
-        let mut tids = Vec::with_capacity(units);
-        for _ in 0..units {
-            let mut u = Box::pin(
-                #[coroutine]
-                || {
-                    yield gettid();
-                },
-            );
-            match u.as_mut().resume(()) {
-                CoroutineState::Yielded(t) => tids.push(t),
-                CoroutineState::Complete(()) => bail!("unit completed early"),
-            }
-            us.push(u);
-        }
-        let during = tasks_now()?;
-        for mut u in us {
-            let _ = u.as_mut().resume(());
-        }
-        Ok(managed_sample(before, during, gettid(), tids))
+        managed_on_caller_thread(
+            units,
+            || {
+                let mut u = Box::pin(
+                    #[coroutine]
+                    || {
+                        yield gettid();
+                    },
+                );
+                match u.as_mut().resume(()) {
+                    CoroutineState::Yielded(t) => Ok((u, t)),
+                    CoroutineState::Complete(()) => bail!("unit completed early"),
+                }
+            },
+            |mut u| {
+                let _ = u.as_mut().resume(());
+            },
+        )
     }
 
     fn address(written: u64) -> Result<u64> {

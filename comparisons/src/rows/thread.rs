@@ -7,17 +7,17 @@
 //! with the kernel's own memory for them (`KernelStack`, `PageTables`, `SUnreclaim`) beside it.
 
 use super::{
-    MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_sample, spin_for, tasks_now,
+    MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
-use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
+use crate::timing::{Plan, TimingSample, time_ops};
 use crate::work::cpu_work;
 use anyhow::{Context, Result, anyhow, bail};
 use common::affinity;
 use common::pingpong::ThreadEcho;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -184,44 +184,7 @@ impl Style for OsThread {
     }
 
     fn preempt(spin: Duration) -> Result<PreemptSample> {
-        let spinners = cores();
-        let starts: Arc<Vec<AtomicU64>> =
-            Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
-        let ends: Arc<Vec<AtomicU64>> =
-            Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
-        let mut hs = Vec::new();
-        for i in 0..spinners {
-            let (st, en) = (starts.clone(), ends.clone());
-            hs.push(spawn(move || {
-                let end = spin_for(spin, |s| st[i].store(s, Ordering::SeqCst));
-                en[i].store(end, Ordering::SeqCst);
-            })?);
-        }
-        let waited = Instant::now();
-        while starts.iter().any(|s| s.load(Ordering::SeqCst) == 0) && waited.elapsed() < spin / 2 {
-            thread::yield_now();
-        }
-        let ran = Arc::new(AtomicU64::new(0));
-        let runnable_at = mono_ns();
-        let r = ran.clone();
-        let probe = spawn(move || r.store(mono_ns(), Ordering::SeqCst))?;
-        join(probe)?;
-        for h in hs {
-            join(h)?;
-        }
-        let load = |v: &[AtomicU64]| {
-            v.iter()
-                .map(|a| a.load(Ordering::SeqCst))
-                .collect::<Vec<_>>()
-        };
-        preempt_sample(
-            spin,
-            spinners,
-            &load(&starts),
-            &load(&ends),
-            runnable_at,
-            ran.load(Ordering::SeqCst),
-        )
+        preempt_threaded(spin, cores(), |_, body| spawn(body), join)
     }
 
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
