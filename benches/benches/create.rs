@@ -13,11 +13,12 @@ use std::pin::{Pin, pin};
 use std::thread;
 use std::time::Duration;
 
+use benches::create::{create_fresh, create_pooled, create_pooled_drop_suspended};
 use benches::identity::{self, Handle};
 use common::style::Style;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genawaiter::GeneratorState;
-use stackful::stacks::{self, SMALL_STACK_SIZE, StackPool};
+use stackful::stacks::{SMALL_STACK_SIZE, StackPool};
 
 /// Samples per style: criterion's default.
 const SAMPLES: usize = 100;
@@ -31,7 +32,7 @@ const MEASUREMENT: Duration = Duration::from_secs(3);
 const CARRY: u64 = 1023;
 
 /// Resumes a coroutine with `x`, then 0, and sums what it yields and returns (2x + 3), as
-/// `stackful::stacks`' creation benchmarks do for corosensei.
+/// `benches::create`'s subjects do for corosensei.
 fn drive_native(mut co: Pin<&mut dyn Coroutine<u64, Yield = u64, Return = u64>>, x: u64) -> u64 {
     let value = |s| match s {
         CoroutineState::Yielded(v) | CoroutineState::Complete(v) => v,
@@ -118,19 +119,19 @@ fn create(c: &mut Criterion) {
 
     // mmap + mprotect of a stack (the guard page), page faults on first touch, munmap on drop.
     g.bench_function(Style::CorosenseiFresh.name(), |b| {
-        b.iter(|| stacks::create_fresh(black_box(SMALL_STACK_SIZE)).ok());
+        b.iter(|| create_fresh(black_box(SMALL_STACK_SIZE)).ok());
     });
 
     // The same coroutine on a stack from a warm pool: no system call.
     g.bench_function(Style::CorosenseiPooled.name(), |b| {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        b.iter(|| stacks::create_pooled(black_box(&mut pool)).ok());
+        b.iter(|| create_pooled(black_box(&mut pool)).ok());
     });
 
     // Dropped while suspended: the pool recovers the stack by a forced unwind of the coroutine.
     g.bench_function(Style::CorosenseiPooledDropSuspended.name(), |b| {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        b.iter(|| stacks::create_pooled_drop_suspended(black_box(&mut pool)).ok());
+        b.iter(|| create_pooled_drop_suspended(black_box(&mut pool)).ok());
     });
 
     g.bench_function(Style::Thread.name(), |b| {

@@ -3,6 +3,7 @@
 #![feature(coroutines, coroutine_trait, gen_blocks)]
 
 pub mod cli;
+pub mod create;
 pub mod identity;
 pub mod pipeline;
 pub mod report;

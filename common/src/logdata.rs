@@ -1,8 +1,9 @@
 //! Plain, style-independent pieces of the log-analysis pipeline, written once and shared by every
-//! coroutine style: the exact-first-field matcher, a streaming line reader over bytes, the
-//! per-address [`Counts`], the [`PipelineError`] every pipeline returns, and the plain loop with no
-//! coroutines that is the speed limit the coroutine pipelines are measured against. Logs with
-//! known counts to test and time them on come from [`generate`].
+//! coroutine style: the exact-first-field matcher, a streaming line reader over bytes whose memory
+//! does not depend on its input ([`stream_lines`], [`MAX_LINE`]), the per-address [`Counts`], the
+//! [`PipelineError`] every pipeline returns, and the plain loop with no coroutines that is the
+//! speed limit the coroutine pipelines are measured against. Logs with known counts to test and
+//! time them on come from [`generate`].
 
 pub mod generate;
 
@@ -14,7 +15,17 @@ pub use generate::LogSpec;
 /// The three client addresses the article counts in its access log.
 pub const ARTICLE_ADDRESSES: [&str; 3] = ["83.149.9.216", "93.114.45.13", "207.241.237.101"];
 
-/// One line of the log, newline included, as raw bytes (a log line need not be UTF-8), in the buffer
+/// The most bytes of one line that [`stream_lines`] keeps. A longer line is lent cut to its first
+/// `MAX_LINE` bytes (without its newline), and the rest of it, up to and including its newline, is
+/// read and dropped. That keeps the reader's memory independent of its input: a log with no newline
+/// at all (what a crashed writer leaves), or `/dev/zero`, costs the same as a normal one. Counts do
+/// not change: only a line's first field is ever looked at, and no client address is anywhere near
+/// this long (an IPv6 address is at most 45 characters; real log lines are a few hundred bytes, and
+/// Apache refuses request lines over 8 KiB). Only a "first field" of `MAX_LINE` bytes or more would
+/// be compared on its first `MAX_LINE` bytes alone.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// One line of the log, newline included (cut to [`MAX_LINE`] bytes if longer), as raw bytes (a log line need not be UTF-8), in the buffer
 /// the line reader lends to the stages.
 ///
 /// Boxed so that `Option<Line>`, the stages' resume argument, is one pointer wide (`None` is the null
@@ -92,6 +103,18 @@ pub enum PipelineError {
     /// A worker thread of the threaded pipeline panicked.
     #[error("a pipeline thread panicked")]
     ThreadPanicked,
+    /// The threaded pipeline could not start one of its threads.
+    #[error("cannot start a pipeline thread: {0}")]
+    NoThread(#[source] io::Error),
+    /// A stackful stage could not map a stack of its own. Each stage maps one (two memory
+    /// mappings with its guard page), and Linux allows a process `vm.max_map_count` mappings
+    /// (65,530 by default), so about 32,000 stackful stages at most.
+    #[error(
+        "cannot map a stack for a stackful stage: {0} (every stage maps a stack of its own, two \
+         memory mappings, and the system allows vm.max_map_count of them: give fewer addresses, \
+         or use --threaded)"
+    )]
+    NoStack(#[source] io::Error),
 }
 
 /// Whether `b` ends a log line's first field: a space, tab, CR or LF.
@@ -138,14 +161,18 @@ pub fn is_from(line: &[u8], address: &str) -> bool {
 /// lend-and-return shape is what coroutine stages need: a coroutine's resume argument has one type
 /// for its whole life, so it cannot take a fresh borrow of a reused buffer on every resume.
 ///
+/// The buffer never holds more than [`MAX_LINE`] bytes: a longer line is lent cut to that many, and
+/// the rest of it is skipped up to its newline, so memory does not grow with the longest line.
+///
 /// ```
-/// use common::logdata::{PipelineError, stream_lines};
-/// let mut n = 0;
-/// stream_lines(&b"a\nb\nc"[..], |line| {
-///     n += 1;
+/// use common::logdata::{MAX_LINE, PipelineError, stream_lines};
+/// let mut lengths = Vec::new();
+/// let log = [&b"a\nb\n"[..], &vec![b'x'; 3 * MAX_LINE], b"\nc"].concat();
+/// stream_lines(&log[..], |line| {
+///     lengths.push(line.len());
 ///     Ok::<_, PipelineError>(line)
 /// })?;
-/// assert_eq!(n, 3);
+/// assert_eq!(lengths, [2, 2, MAX_LINE, 1]);
 /// # Ok::<(), PipelineError>(())
 /// ```
 pub fn stream_lines<R, E>(
@@ -165,13 +192,15 @@ where
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e.into()),
             };
+            // Past `MAX_LINE`, the rest of the line is consumed without being kept.
+            let room = MAX_LINE - line.len();
             match memchr::memchr(b'\n', available) {
                 Some(end) => {
-                    line.extend_from_slice(&available[..=end]);
+                    line.extend_from_slice(&available[..(end + 1).min(room)]);
                     (true, end + 1)
                 }
                 None => {
-                    line.extend_from_slice(available);
+                    line.extend_from_slice(&available[..available.len().min(room)]);
                     (available.is_empty(), available.len())
                 }
             }
@@ -285,6 +314,62 @@ mod tests {
         })?;
         assert_eq!(lines.len(), 3);
         assert_eq!(count_plain(&log[..], &["10.0.0.1"])?.get("10.0.0.1"), 2);
+        Ok(())
+    }
+
+    /// Lines around the [`MAX_LINE`] limit, read through buffers small enough that a line spans
+    /// many reads: lines up to the limit arrive whole, longer ones cut to it, and the buffer lent
+    /// never grows past it.
+    #[test]
+    fn overlong_lines_are_cut_and_the_buffer_stays_bounded() -> Result<(), PipelineError> {
+        let line = |first: &str, len: usize| {
+            let mut bytes = first.as_bytes().to_vec();
+            bytes.resize(len - 1, b'x');
+            bytes.push(b'\n');
+            bytes
+        };
+        let log = [
+            line("10.0.0.1 ", MAX_LINE),
+            line("10.0.0.1 ", MAX_LINE + 1),
+            line("10.0.0.2", 5 * MAX_LINE),
+            line("10.0.0.1 ", 20),
+            vec![b'y'; 3 * MAX_LINE], // the last line, no newline
+        ]
+        .concat();
+        for capacity in [7, 4096, 1 << 20] {
+            let mut seen = Vec::new();
+            let reader = io::BufReader::with_capacity(capacity, &log[..]);
+            stream_lines(reader, |line| {
+                assert!(line.capacity() <= MAX_LINE, "capacity {}", line.capacity());
+                seen.push((line.len(), line.last().copied(), line[..8].to_vec()));
+                Ok::<_, PipelineError>(line)
+            })?;
+            let nl = Some(b'\n');
+            let x = Some(b'x');
+            assert_eq!(
+                seen,
+                [
+                    (MAX_LINE, nl, b"10.0.0.1".to_vec()),
+                    (MAX_LINE, x, b"10.0.0.1".to_vec()),
+                    (MAX_LINE, x, b"10.0.0.2".to_vec()),
+                    (20, nl, b"10.0.0.1".to_vec()),
+                    (MAX_LINE, Some(b'y'), b"yyyyyyyy".to_vec()),
+                ],
+                "buffer of {capacity}"
+            );
+            let counts = count_plain(
+                io::BufReader::with_capacity(capacity, &log[..]),
+                &["10.0.0.1", "10.0.0.2", "10.0.0.2x"],
+            )?;
+            assert_eq!(
+                (
+                    counts.get("10.0.0.1"),
+                    counts.get("10.0.0.2"),
+                    counts.get("10.0.0.2x")
+                ),
+                (3, 0, 0)
+            );
+        }
         Ok(())
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! `cargo run -p stackful --example stacks` (debug build; add `--release` for optimised frames)
 //! prints the stack high-water mark of typical coroutine bodies, the bytes per level of a sample
-//! recursion and the depth each stack size allows, then the median cost of creating a coroutine on
-//! a fresh stack and on a pooled one, and of the scheduler workload with its tasks' stacks pooled
-//! or mapped afresh (rough: the `benches` crate measures it properly).
+//! recursion and the depth each stack size allows, then the median cost of creating a coroutine
+//! on a stack from a pool that keeps none (so every stack is mapped afresh) and from a warm one,
+//! and of the scheduler workload with its tasks' stacks pooled or mapped afresh (rough: the
+//! `benches` crate's `create` and `scheduler` groups measure them properly). It takes no options;
+//! `--help` says so.
 
 use std::fmt::Write as _;
 use std::hint::black_box;
@@ -13,11 +15,20 @@ use std::panic;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use stackful::scheduler::{TASK_POOL_MAX_IDLE, TASK_STACK_SIZE, run_workload, with_task_stacks};
-use stackful::stacks::{
-    DEEP_STACK_SIZE, SMALL_STACK_SIZE, StackPool, create_fresh, create_fresh_drop_suspended,
-    create_pooled, create_pooled_drop_suspended, stack_high_water,
-};
+use clap::Parser;
+use corosensei::{CoroutineResult, Yielder};
+use stackful::scheduler::run_workload;
+use stackful::stacks::pool::{TASK_POOL_MAX_IDLE, TASK_STACK_SIZE, with_task_stacks};
+use stackful::stacks::{DEEP_STACK_SIZE, SMALL_STACK_SIZE, StackPool, stack_high_water};
+
+/// The command line: no options, `--help` only.
+#[derive(Debug, Parser)]
+#[command(
+    name = "stacks",
+    about = "Measures the stack high-water marks the stack sizes are chosen against, and what \
+             reusing stacks from a pool saves"
+)]
+struct Args {}
 
 /// One level of a recursion that keeps a 64-byte array live in each frame.
 fn recurse(depth: u32) -> u64 {
@@ -40,6 +51,25 @@ fn panics_inside() {
 /// A coroutine body to measure.
 type Body = Box<dyn FnOnce(&corosensei::Yielder<(), ()>)>;
 
+/// Makes a coroutine on a stack from `pool` that yields `input + 1`, then returns `input + 2`;
+/// resumes it to its suspension and, if `finish`, to its end; gives the stack back (unwinding the
+/// coroutine first if it is still suspended). Returns the sum of what came out.
+fn create_and_run(pool: &mut StackPool, finish: bool) -> Result<u64> {
+    let mut co = pool.coroutine(|yielder: &Yielder<u64, u64>, input: u64| {
+        yielder.suspend(input + 1);
+        input + 2
+    })?;
+    let value = |result| match result {
+        CoroutineResult::Yield(v) | CoroutineResult::Return(v) => v,
+    };
+    let mut sum = value(co.resume(black_box(1)));
+    if finish {
+        sum += value(co.resume(black_box(0)));
+    }
+    pool.recycle(co);
+    Ok(sum)
+}
+
 /// Median of `runs` timings of `f`, in nanoseconds.
 fn median_ns(runs: usize, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
     let mut times = Vec::with_capacity(runs);
@@ -53,6 +83,7 @@ fn median_ns(runs: usize, mut f: impl FnMut() -> Result<u64>) -> Result<f64> {
 }
 
 fn main() -> Result<()> {
+    Args::parse();
     let out = &mut io::stdout().lock();
     let kib = |bytes: usize| bytes as f64 / 1024.0;
     let profile = if cfg!(debug_assertions) {
@@ -139,10 +170,11 @@ fn main() -> Result<()> {
 
     let runs = 20_001;
     let mut pool = StackPool::new(SMALL_STACK_SIZE);
-    let fresh = median_ns(runs, || Ok(create_fresh(SMALL_STACK_SIZE)?))?;
-    let pooled = median_ns(runs, || Ok(create_pooled(&mut pool)?))?;
-    let fresh_unwind = median_ns(runs, || Ok(create_fresh_drop_suspended(SMALL_STACK_SIZE)?))?;
-    let pooled_unwind = median_ns(runs, || Ok(create_pooled_drop_suspended(&mut pool)?))?;
+    let mut unpooled = StackPool::with_max_idle(SMALL_STACK_SIZE, 0);
+    let fresh = median_ns(runs, || create_and_run(&mut unpooled, true))?;
+    let pooled = median_ns(runs, || create_and_run(&mut pool, true))?;
+    let fresh_unwind = median_ns(runs, || create_and_run(&mut unpooled, false))?;
+    let pooled_unwind = median_ns(runs, || create_and_run(&mut pool, false))?;
     writeln!(
         out,
         "create + run (median of {runs}, Instant around each call, noisy):"
@@ -199,4 +231,21 @@ fn main() -> Result<()> {
          beyond that are mapped on every run)"
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_takes_help_and_nothing_else() {
+        let help = Args::try_parse_from(["stacks", "--help"]).unwrap_err();
+        assert_eq!(help.exit_code(), 0);
+        assert!(help.to_string().contains("Usage: stacks"), "{help}");
+        for bad in [&["stacks", "--bogus"][..], &["stacks", "extra"]] {
+            let error = Args::try_parse_from(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+        Args::try_parse_from(["stacks"]).unwrap();
+    }
 }

@@ -1,24 +1,7 @@
-//! Prints the output of the article's `tree.py` with a stackful (corosensei) coroutine.
-//!
-//! Usage: `cargo run -p stackful --example tree` (no arguments).
+//! Prints the output of the article's `tree.py` with a stackful coroutine:
+//! `cargo run -p stackful --example tree [-- --flavour corosensei]` (the only flavour).
+//! `--help` describes it; any other flavour is a usage error (exit code 2).
 
-use std::io::Write;
-use std::process::ExitCode;
-
-use stackful::tree;
-
-fn main() -> ExitCode {
-    if let Some(arg) = std::env::args().nth(1) {
-        eprintln!("error: unexpected argument `{arg}` (the stackful demos have one style only)");
-        eprintln!("usage: tree");
-        return ExitCode::from(2);
-    }
-    let mut out = std::io::stdout().lock();
-    match tree::run(&mut out).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: tree: {e}");
-            ExitCode::FAILURE
-        }
-    }
+fn main() -> std::process::ExitCode {
+    stackful::flavour::TREE.main()
 }

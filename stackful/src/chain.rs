@@ -60,7 +60,14 @@ pub fn coroutine_on<S: Stack + 'static>(stack: S) -> Coroutine<(), u64, u64, S> 
 
 /// Writes `chain.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    let mut co = coroutine()?;
+    run_with(coroutine()?, out)
+}
+
+/// Writes `chain.py`'s output with `co`, a `g` on any stack.
+pub fn run_with<S: Stack>(
+    mut co: Coroutine<(), u64, u64, S>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let mut list = Vec::new();
     while let CoroutineResult::Yield(i) = co.resume(()) {
         list.push(i);
@@ -72,34 +79,39 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stacks::measure_coroutine;
-    use crate::tree::test_support::{assert_prints, assert_stack_use};
-
-    const EXPECTED: &str =
-        "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]\n";
+    use crate::test_support::assert_stack_use;
+    use common::contracts::CHAIN;
+    use common::demo::assert_prints;
 
     #[test]
     fn prints_the_contract() {
-        assert_prints(run, EXPECTED);
+        assert_prints(run, CHAIN);
+    }
+
+    /// How many values `co` yields, and what it returns.
+    fn yields_and_return<R>(mut co: Coroutine<(), u64, R>) -> (u64, R) {
+        let mut n = 0;
+        loop {
+            match co.resume(()) {
+                CoroutineResult::Yield(_) => n += 1,
+                CoroutineResult::Return(total) => return (n, total),
+            }
+        }
     }
 
     #[test]
     fn delegation_returns_the_sub_functions_results() -> io::Result<()> {
-        let mut co = coroutine()?;
-        let mut n = 0;
-        let total = loop {
-            match co.resume(()) {
-                CoroutineResult::Yield(_) => n += 1,
-                CoroutineResult::Return(total) => break total,
-            }
-        };
-        assert_eq!((n, total), (20, 20));
+        assert_eq!(yields_and_return(coroutine()?), (20, 20));
         Ok(())
     }
 
     #[test]
     fn stack_use_is_within_stack_size() {
-        let used = measure_coroutine(STACK_SIZE, coroutine_on, std::iter::repeat_n((), 21));
-        assert_stack_use("chain", used, STACK_SIZE);
+        assert_stack_use(
+            "chain",
+            STACK_SIZE,
+            coroutine_on,
+            std::iter::repeat_n((), 21),
+        );
     }
 }

@@ -45,7 +45,14 @@ pub fn coroutine_on<S: Stack + 'static>(stack: S) -> Coroutine<(), u64, Infallib
 
 /// Writes `fib.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    let mut co = coroutine()?;
+    run_with(coroutine()?, out)
+}
+
+/// Writes `fib.py`'s output with `co`, a Fibonacci coroutine on any stack.
+pub fn run_with<S: Stack>(
+    mut co: Coroutine<(), u64, Infallible, S>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     for _ in 0..STEPS {
         match co.resume(()) {
             CoroutineResult::Yield(n) => write!(out, "{n} ")?,
@@ -58,14 +65,13 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stacks::measure_coroutine;
-    use crate::tree::test_support::{assert_prints, assert_stack_use};
-
-    const EXPECTED: &str = "0 1 1 2 3 5 8 13 21 34 \n";
+    use crate::test_support::assert_stack_use;
+    use common::contracts::FIB;
+    use common::demo::assert_prints;
 
     #[test]
     fn prints_the_contract() {
-        assert_prints(run, EXPECTED);
+        assert_prints(run, FIB);
     }
 
     #[test]
@@ -79,7 +85,11 @@ mod tests {
 
     #[test]
     fn stack_use_is_within_stack_size() {
-        let used = measure_coroutine(STACK_SIZE, coroutine_on, std::iter::repeat_n((), 1_000));
-        assert_stack_use("fib", used, STACK_SIZE);
+        assert_stack_use(
+            "fib",
+            STACK_SIZE,
+            coroutine_on,
+            std::iter::repeat_n((), 1_000),
+        );
     }
 }

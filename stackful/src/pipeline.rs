@@ -16,12 +16,11 @@
 //! closed, closes its targets and returns what the last of them returned; the reducer returns its
 //! counts as the coroutine's return value, not through a global.
 
-pub use common::pipeline::{cli, threaded};
-
 use std::cell::RefCell;
 use std::io::BufRead;
 use std::rc::Rc;
 
+use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
 
 pub use common::logdata::{Counts, Line, PipelineError};
@@ -41,6 +40,17 @@ pub type Shared<C> = Rc<RefCell<C>>;
 
 /// A pipeline stage: a stackful coroutine resumed with `Some(item)` (send) or `None` (close).
 pub type Stage<I, Y, R> = Coroutine<Option<I>, Y, R>;
+
+/// The stack each line stage maps: corosensei's default, 1 MiB of address space (only the pages
+/// a stage touches become resident).
+pub const STAGE_STACK_SIZE: usize = 1 << 20;
+
+/// A stack for one line stage. Mapping one can fail: each is two memory mappings (the stack and
+/// its guard page), and a process may have only `vm.max_map_count` of them, so a pipeline with one
+/// stage per address runs out at about 32,000 addresses. That is an error, not a panic.
+fn stage_stack() -> Result<DefaultStack, PipelineError> {
+    DefaultStack::new(STAGE_STACK_SIZE).map_err(PipelineError::NoStack)
+}
 
 /// The `reduce` stage: counts each address it is sent and, once closed (resumed with `None`),
 /// returns the counts.
@@ -67,12 +77,14 @@ pub fn reduce() -> Stage<Addr, (), Counts> {
 
 /// The article's `map_`: passes `address` on to the shared `next` stage for each line whose first
 /// field is exactly `address`, and yields every line back. Closed, it lets go of `next`; if it was the
-/// last owner, it closes `next` and returns its result.
+/// last owner, it closes `next` and returns its result. Fails if no stack can be mapped for it.
 pub fn filter_address<R: 'static>(
     address: Addr,
     next: Shared<Stage<Addr, (), R>>,
-) -> Stage<Line, Line, Closed<R>> {
-    Coroutine::new(
+) -> Result<Stage<Line, Line, Closed<R>>, PipelineError> {
+    let stack = stage_stack()?;
+    Ok(Coroutine::with_stack(
+        stack,
         move |yielder: &Yielder<Option<Line>, Line>, mut message: Option<Line>| {
             while let Some(line) = message {
                 if is_from(&line, &address) {
@@ -89,7 +101,7 @@ pub fn filter_address<R: 'static>(
             }
             close_shared(next)
         },
-    )
+    ))
 }
 
 /// Lets go of a shared stage; the last owner closes it and returns its result.
@@ -104,11 +116,14 @@ fn close_shared<T, R>(stage: Shared<Stage<T, (), R>>) -> Closed<R> {
 }
 
 /// The article's `broadcast`: sends each line to every target in turn and yields it back. Closed, it
-/// closes every target and returns the downstream result the last of them handed back.
+/// closes every target and returns the downstream result the last of them handed back. Fails if no
+/// stack can be mapped for it.
 pub fn broadcast<R: 'static>(
     mut targets: Vec<Stage<Line, Line, Closed<R>>>,
-) -> Stage<Line, Line, Closed<R>> {
-    Coroutine::new(
+) -> Result<Stage<Line, Line, Closed<R>>, PipelineError> {
+    let stack = stage_stack()?;
+    Ok(Coroutine::with_stack(
+        stack,
         move |yielder: &Yielder<Option<Line>, Line>, mut message: Option<Line>| {
             while let Some(mut line) = message {
                 for target in targets.iter_mut() {
@@ -131,7 +146,7 @@ pub fn broadcast<R: 'static>(
             }
             Ok(result)
         },
-    )
+    ))
 }
 
 /// Feeds every line of `reader` into `flow`, then closes it and returns its result: the source.
@@ -163,14 +178,14 @@ pub fn count<R: BufRead>(reader: R, addresses: &[&str]) -> Result<Counts, Pipeli
     let filters = distinct(addresses)
         .into_iter()
         .map(|address| filter_address(address.into(), Rc::clone(&reducer)))
-        .collect();
+        .collect::<Result<_, _>>()?;
     drop(reducer); // the filters own it now; the last one to close it gets the counts
-    Ok(drive(reader, broadcast(filters))?.unwrap_or_default())
+    Ok(drive(reader, broadcast(filters)?)?.unwrap_or_default())
 }
 
 /// The `pipeline` example: `pipeline [--threaded] LOG [IP ...]` with this crate's coroutines.
 pub fn main() -> std::process::ExitCode {
-    cli::main(count)
+    common::pipeline::cli::main(count)
 }
 
 #[cfg(test)]
@@ -196,12 +211,12 @@ mod tests {
     fn closing_the_source_closes_every_stage_and_returns_the_counts() {
         let reducer = Rc::new(RefCell::new(reduce()));
         let filters = vec![
-            filter_address("1.1.1.1".into(), Rc::clone(&reducer)),
-            filter_address("2.2.2.2".into(), Rc::clone(&reducer)),
+            filter_address("1.1.1.1".into(), Rc::clone(&reducer)).expect("a stack"),
+            filter_address("2.2.2.2".into(), Rc::clone(&reducer)).expect("a stack"),
         ];
         let weak = Rc::downgrade(&reducer);
         drop(reducer);
-        let mut flow = broadcast(filters);
+        let mut flow = broadcast(filters).expect("a stack");
         for line in [&b"1.1.1.1 a\n"[..], b"2.2.2.2 b\n", b"1.1.1.1 c\n"] {
             let back = flow.resume(Some(Box::new(line.to_vec())));
             assert!(matches!(back, CoroutineResult::Yield(ref l) if l.as_slice() == line));
@@ -221,7 +236,8 @@ mod tests {
     #[test]
     fn a_send_while_the_reducer_runs_is_refused() {
         let reducer = Rc::new(RefCell::new(reduce()));
-        let mut flow = broadcast(vec![filter_address("1.1.1.1".into(), Rc::clone(&reducer))]);
+        let filter = filter_address("1.1.1.1".into(), Rc::clone(&reducer)).expect("a stack");
+        let mut flow = broadcast(vec![filter]).expect("a stack");
         let _ = flow.resume(Some(Box::new(b"1.1.1.1 a\n".to_vec())));
         let running = reducer.borrow_mut(); // as if the reducer were being resumed right now
         let state = flow.resume(Some(Box::new(b"1.1.1.1 b\n".to_vec())));
@@ -267,8 +283,10 @@ mod tests {
             },
         );
         let reducer = Rc::new(RefCell::new(cyclic));
-        *loop_back.borrow_mut() = Some(filter_address("1.1.1.1".into(), Rc::clone(&reducer)));
-        let flow = broadcast(vec![filter_address("1.1.1.1".into(), reducer)]);
+        *loop_back.borrow_mut() =
+            Some(filter_address("1.1.1.1".into(), Rc::clone(&reducer)).expect("a stack"));
+        let filter = filter_address("1.1.1.1".into(), reducer).expect("a stack");
+        let flow = broadcast(vec![filter]).expect("a stack");
         let result = drive(&b"1.1.1.1 a\n2.2.2.2 b\n"[..], flow);
         assert!(
             inner_error.get(),

@@ -46,7 +46,14 @@ pub fn coroutine_on<S: Stack + 'static>(stack: S) -> Coroutine<(), &'static str,
 
 /// Writes `say.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    let mut co = coroutine()?;
+    run_with(coroutine()?, out)
+}
+
+/// Writes `say.py`'s output with `co`, a `say` coroutine on any stack.
+pub fn run_with<S: Stack>(
+    mut co: Coroutine<(), &'static str, (), S>,
+    out: &mut impl Write,
+) -> io::Result<()> {
     for _ in 0..STEPS {
         match co.resume(()) {
             CoroutineResult::Yield(word) => writeln!(out, "{word}")?,
@@ -59,18 +66,17 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stacks::measure_coroutine;
-    use crate::tree::test_support::{assert_prints, assert_stack_use};
-
-    const EXPECTED: &str = "C\nJava\nPython\nStopIteration\n";
+    use crate::test_support::assert_stack_use;
+    use common::contracts::SAY;
+    use common::demo::assert_prints;
 
     #[test]
     fn prints_the_contract() {
-        assert_prints(run, EXPECTED);
+        assert_prints(run, SAY);
     }
 
     #[test]
-    fn done_after_three() -> io::Result<()> {
+    fn returns_after_three() -> io::Result<()> {
         let mut co = coroutine()?;
         let mut words = Vec::new();
         while let CoroutineResult::Yield(w) = co.resume(()) {
@@ -82,8 +88,15 @@ mod tests {
     }
 
     #[test]
+    #[should_panic(expected = "resume a completed coroutine")]
+    fn resumed_after_return_panics() {
+        let mut co = coroutine().unwrap();
+        while let CoroutineResult::Yield(_) = co.resume(()) {}
+        let _ = co.resume(());
+    }
+
+    #[test]
     fn stack_use_is_within_stack_size() {
-        let used = measure_coroutine(STACK_SIZE, coroutine_on, std::iter::repeat_n((), 4));
-        assert_stack_use("say", used, STACK_SIZE);
+        assert_stack_use("say", STACK_SIZE, coroutine_on, std::iter::repeat_n((), 4));
     }
 }

@@ -15,11 +15,8 @@
 //! kills the process. Bodies must be `'static`.
 //!
 //! Mapping a stack costs system calls (`mmap`, `mprotect`, later `munmap`), so tasks take their
-//! stacks from a per-thread [`StackPool`]: a task that finishes, panics or is killed gives its
-//! stack back (after unwinding it), and the next task made on that thread reuses it. Tasks alive at
-//! the same time still need a stack each, so a burst of 10,000 live tasks maps 10,000 stacks once;
-//! the pool keeps up to [`TASK_POOL_MAX_IDLE`] of them for the next tasks
-//! ([`with_task_stacks`] shows its counters).
+//! stacks from a per-thread pool ([`stacks::pool`](crate::stacks::pool)) and give them back when
+//! they end.
 //!
 //! The scheduler loop itself is shared with the stackless crate: see
 //! [`common::kernel`].
@@ -40,7 +37,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::io::{self, Write};
 use std::rc::Rc;
 
@@ -49,65 +46,7 @@ pub use common::kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult};
 
-use crate::stacks::{SMALL_STACK_SIZE, StackPool};
-
-/// The usable stack of each task: [`SMALL_STACK_SIZE`] (64 KiB), plus one guard page.
-///
-/// The tasks here are shallow (a loop and a `format_args!`), but a task that panics runs the panic
-/// hook and the unwinder on its own stack, and with `RUST_BACKTRACE` set the hook captures and
-/// symbolises a backtrace there. In a debug build that overflowed a 16 KiB stack (SIGSEGV on the
-/// guard page) and fitted in 32 KiB; 64 KiB keeps a margin of two, and the test
-/// `a_backtrace_fits_on_a_task_stack` checks it. 10,000 live tasks then reserve about 680 MiB of
-/// address space, of which only the pages a task touches use memory. (The 1 MiB thread-like
-/// default would reserve 10 GiB for 10,000 tasks.)
-pub const TASK_STACK_SIZE: usize = SMALL_STACK_SIZE;
-
-/// How many idle stacks each thread's pool of task stacks keeps: 1,024.
-///
-/// Enough that a scheduler of up to 1,024 tasks alive at once, run again (as a benchmark does),
-/// maps no stack the second time; an idle pool then holds at most 1,024 × 68 KiB = 68 MiB of
-/// address space, of which only the pages earlier tasks touched are resident. Stacks given back
-/// beyond this are unmapped.
-pub const TASK_POOL_MAX_IDLE: usize = 1024;
-
-thread_local! {
-    /// The stacks of this thread's tasks. A [`Task`] is not `Send` (its coroutine is not), so it
-    /// is made and dropped on one thread and its stack comes back to the pool it came from.
-    static TASK_STACKS: RefCell<StackPool> =
-        RefCell::new(StackPool::with_max_idle(TASK_STACK_SIZE, TASK_POOL_MAX_IDLE));
-}
-
-/// Runs `f` on this thread's pool of task stacks: to read its counters
-/// ([`StackPool::stacks_allocated`], [`StackPool::stacks_reused`], [`StackPool::idle`]), or to
-/// replace it (say, by one keeping more idle stacks before a workload of many live tasks). Stacks
-/// of another size than [`TASK_STACK_SIZE`] are not taken back. Tasks made or dropped inside `f`
-/// bypass the pool (they map and unmap stacks of their own).
-///
-/// # Panics
-/// If called from inside `f`, or from a thread-local destructor after the pool was dropped.
-///
-/// ```
-/// use stackful::scheduler::{Task, with_task_stacks};
-///
-/// let before = with_task_stacks(|pool| pool.stacks_allocated());
-/// for _ in 0..100 {
-///     drop(Task::new(|_, _| {})); // made, never run, dropped: its stack goes back to the pool
-/// }
-/// assert!(with_task_stacks(|pool| pool.stacks_allocated()) - before <= 1);
-/// ```
-pub fn with_task_stacks<R>(f: impl FnOnce(&mut StackPool) -> R) -> R {
-    TASK_STACKS.with_borrow_mut(f)
-}
-
-/// A stack for a new task: from this thread's pool, or freshly mapped if the pool is busy (a task
-/// made inside [`with_task_stacks`]) or already gone (thread exit).
-fn task_stack() -> io::Result<DefaultStack> {
-    let pooled = TASK_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get()));
-    match pooled {
-        Ok(Ok(stack)) => stack,
-        Ok(Err(_)) | Err(_) => DefaultStack::new(TASK_STACK_SIZE),
-    }
-}
+use crate::stacks::pool::{TASK_STACK_SIZE, give_back_task_stack, task_stack};
 
 /// A scheduler of stackful tasks.
 pub type Scheduler = kernel::Scheduler<Task>;
@@ -150,16 +89,9 @@ impl Task {
 
 impl Drop for Task {
     fn drop(&mut self) {
-        let Some(mut co) = self.0.take() else { return };
-        // Unwind first, outside the pool's borrow: the destructors on the task's stack may drop
-        // (or make) other tasks. After that `recycle` only takes the stack back.
-        co.force_unwind();
-        // The pool busy (inside `with_task_stacks`): `co` is dropped, its stack unmapped. The pool
-        // already gone (`Err`, at thread exit): the closure is dropped unrun, and `co` with it.
-        let _ = TASK_STACKS.try_with(move |pool| match pool.try_borrow_mut() {
-            Ok(mut pool) => pool.recycle(co),
-            Err(_) => drop(co),
-        });
+        if let Some(co) = self.0.take() {
+            give_back_task_stack(co); // unwinds it first if it is suspended
+        }
     }
 }
 
@@ -250,7 +182,8 @@ fn worker(sum: Rc<Cell<u64>>, steps: u64) -> Task {
 /// `s` (1..=steps), so when all the work was done the result is `n (n + 1) / 2` for
 /// `n = tasks × steps` (wrapping on overflow). Nothing is printed. All tasks are alive at once, so
 /// this needs `tasks` stacks of [`TASK_STACK_SIZE`]: the idle ones in this thread's pool, the rest
-/// freshly mapped; when they end, up to [`TASK_POOL_MAX_IDLE`] go back to the pool, so a rerun
+/// freshly mapped; when they end, up to
+/// [`TASK_POOL_MAX_IDLE`](crate::stacks::pool::TASK_POOL_MAX_IDLE) go back to the pool, so a rerun
 /// with as many tasks maps none.
 ///
 /// # Panics
@@ -262,40 +195,18 @@ pub fn run_workload(tasks: usize, steps: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The article's output (`scheduler.out`).
-    const EXPECTED: &str = "\
-I'm foo and I am living in 1 process
-Foo 1 is in 0 step
-I'm bar and I'm living in 2 process
-Foo 1 is in 1 step
-Bar 2 is in 0 step
-Foo 1 is in 2 step
-I'm foo and I am living in 3 process
-Foo 3 is in 0 step
-Bar 2 is in 1 step
-Foo 1 is in 3 step
-Foo 3 is in 1 step
-Bar 2 is in 2 step
-Foo 1 is in 4 step
-Foo 3 is in 2 step
-Task 1 terminated
-Foo 3 is in 3 step
-Task 2 terminated
-Foo 3 is in 4 step
-Task 3 terminated
-";
+    use common::contracts::SCHEDULER;
+    use common::demo::assert_prints;
 
     fn output(run: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
-        let result = run(&mut out);
-        assert!(result.is_ok(), "{result:?}");
-        String::from_utf8_lossy(&out).into_owned()
+        run(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn prints_the_article_output() {
-        assert_eq!(output(run), EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, SCHEDULER);
     }
 
     /// Counts its drop and prints it, to see when a killed task's locals are destroyed.
@@ -406,28 +317,6 @@ Task 3 terminated
     }
 
     #[test]
-    fn a_backtrace_fits_on_a_task_stack() -> io::Result<()> {
-        // What the panic hook does with RUST_BACKTRACE set: capture and symbolise, on the task's
-        // own stack. Too small a TASK_STACK_SIZE kills this test with SIGSEGV.
-        let mut sched = Scheduler::new();
-        let con = sched.console();
-        sched.spawn(Task::new(move |_, _| {
-            let trace = std::backtrace::Backtrace::force_capture().to_string();
-            con.println(format_args!(
-                "captured {} frames",
-                trace.lines().count() > 1
-            ));
-        }));
-        let mut out = Vec::new();
-        sched.mainloop(&mut out)?;
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            "captured true frames\nTask 1 terminated\n"
-        );
-        Ok(())
-    }
-
-    #[test]
     fn workload_checksum_counts_every_step() {
         assert_eq!(run_workload(0, 10), 0);
         assert_eq!(run_workload(3, 4), 12 * 13 / 2);
@@ -437,83 +326,6 @@ Task 3 terminated
     fn thousand_tasks_of_thousand_steps() {
         let n: u64 = 1000 * 1000;
         assert_eq!(run_workload(1000, 1000), n * (n + 1) / 2);
-    }
-
-    /// This thread's task-stack pool counters: (stacks mapped, stacks reused, idle stacks).
-    fn pool_counters() -> (u64, u64, usize) {
-        with_task_stacks(|pool| (pool.stacks_allocated(), pool.stacks_reused(), pool.idle()))
-    }
-
-    /// One task spawns 1,000 short children one after another; each child ends before the next
-    /// is made: by returning, by being killed while suspended, or by panicking. Each gives its
-    /// stack back, so 1,001 tasks need at most two mapped stacks (the parent's and one child's).
-    #[test]
-    fn finished_killed_and_panicked_tasks_give_their_stacks_back() {
-        let (mapped, reused, _) = pool_counters();
-        let mut sched = Scheduler::new();
-        sched.spawn(Task::new(|y, _| {
-            for i in 0..1_000_u32 {
-                let child = new_task(
-                    y,
-                    Task::new(move |y, _| {
-                        y.suspend(None);
-                        if i == 500 {
-                            panic!("child {i} panics");
-                        }
-                        if i % 2 == 1 {
-                            loop {
-                                y.suspend(None); // waits to be killed
-                            }
-                        }
-                    }),
-                );
-                if i % 2 == 1 {
-                    kill_task(y, child);
-                } else {
-                    y.suspend(None); // the child returns or panics meanwhile
-                }
-            }
-        }));
-        let text = output(|out| sched.mainloop(out));
-        assert_eq!(text.matches(" terminated\n").count(), 1_000);
-        assert_eq!(sched.panics().len(), 1);
-        let (mapped_after, reused_after, _) = pool_counters();
-        println!(
-            "1,001 sequential tasks: {} stacks mapped, {} reused",
-            mapped_after - mapped,
-            reused_after - reused
-        );
-        assert!(
-            mapped_after - mapped <= 2,
-            "1,001 tasks mapped {} stacks",
-            mapped_after - mapped
-        );
-        assert!(
-            reused_after - reused >= 999,
-            "only {} of 1,001 tasks got a pooled stack",
-            reused_after - reused
-        );
-    }
-
-    /// All 1,000 tasks of a workload are alive at once, so the first run maps a stack for each;
-    /// the pool keeps them all ([`TASK_POOL_MAX_IDLE`]), so a second run maps none.
-    #[test]
-    fn a_rerun_workload_maps_no_stack() {
-        let n: u64 = 1000 * 2;
-        let (mapped_before, _, _) = pool_counters();
-        assert_eq!(run_workload(1000, 2), n * (n + 1) / 2);
-        let (mapped, reused, idle) = pool_counters();
-        assert!(idle >= 1000, "{idle} stacks kept");
-        assert_eq!(run_workload(1000, 2), n * (n + 1) / 2);
-        let (mapped_again, reused_again, _) = pool_counters();
-        println!(
-            "1,000 live tasks: first run mapped {} stacks, rerun mapped {} and reused {}",
-            mapped - mapped_before,
-            mapped_again - mapped,
-            reused_again - reused
-        );
-        assert_eq!(mapped_again, mapped, "the rerun mapped stacks");
-        assert_eq!(reused_again - reused, 1000);
     }
 
     #[test]

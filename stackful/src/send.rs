@@ -64,9 +64,17 @@ pub fn coroutine_on<W: Write, S: Stack>(
 /// Writes `send.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
     let out = RefCell::new(out);
+    run_with(coroutine(&out)?, &out)
+}
+
+/// Writes `send.py`'s output with `co`, a `coro_fn` on any stack writing to `out`.
+pub fn run_with<W: Write, S: Stack>(
+    co: ScopedCoroutine<'_, Sent, &'static str, io::Result<()>, S>,
+    out: &RefCell<W>,
+) -> io::Result<()> {
     // The two `send`s of `send.py`; what each resume yields is printed by the caller.
     let sends: [Sent; 2] = [None, Some("data")];
-    coroutine(&out)?.scope(|mut co| {
+    co.scope(|mut co| {
         for val in sends {
             match co.resume(val) {
                 CoroutineResult::Yield(said) => writeln!(out.borrow_mut(), "{said}")?,
@@ -86,16 +94,15 @@ fn early_end() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stacks::measure_coroutine;
-    use crate::tree::test_support::{assert_prints, assert_stack_use};
+    use crate::test_support::assert_stack_use;
+    use common::contracts::SEND;
+    use common::demo::assert_prints;
     use corosensei::Coroutine;
     use std::rc::Rc;
 
-    const EXPECTED: &str = "Starting\nConsume data\nHello World\n";
-
     #[test]
     fn prints_the_contract() {
-        assert_prints(run, EXPECTED);
+        assert_prints(run, SEND);
     }
 
     #[test]
@@ -121,7 +128,8 @@ mod tests {
                 other => panic!("expected the write error, got {:?}", other.as_yield()),
             }
         });
-        assert!(run(&mut &mut [][..]).is_err());
+        let error = run(&mut &mut [][..]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WriteZero);
         Ok(())
     }
 
@@ -136,8 +144,7 @@ mod tests {
                 coro_fn(y, first, &writer)
             })
         };
-        let used = measure_coroutine(STACK_SIZE, make, [None, Some("data"), None]);
+        assert_stack_use("send", STACK_SIZE, make, [None, Some("data"), None]);
         assert_eq!(String::from_utf8_lossy(&out.borrow()), "Consume data\n");
-        assert_stack_use("send", used, STACK_SIZE);
     }
 }

@@ -10,6 +10,7 @@
 //! ([`STACK_SIZE`]); only the pages the handler touches become resident memory.
 
 use std::io::{self, ErrorKind, Read, Write};
+use std::rc::Rc;
 
 use corosensei::stack::DefaultStack;
 use corosensei::{Coroutine, CoroutineResult, Yielder};
@@ -67,7 +68,11 @@ pub struct StackfulConnection {
 impl Connection for StackfulConnection {
     type Shared = ServerStacks;
 
-    fn start(stream: TcpStream, max_request: usize, pool: &mut ServerStacks) -> io::Result<Self> {
+    fn start(
+        stream: Rc<TcpStream>,
+        max_request: usize,
+        pool: &mut ServerStacks,
+    ) -> io::Result<Self> {
         let stack = pool.0.get()?;
         Ok(StackfulConnection {
             coroutine: connection(stream, max_request, stack),
@@ -84,15 +89,21 @@ impl Connection for StackfulConnection {
     }
 
     fn finish(self, pool: &mut ServerStacks) {
-        // Cut off while suspended (timeout, shutdown), it is unwound first, dropping the socket.
+        // Cut off while suspended (timeout, shutdown), it is unwound first, dropping its share of
+        // the socket; the loop closes it.
         pool.0.recycle(self.coroutine);
+    }
+
+    fn release_memory(pool: &mut ServerStacks) {
+        // After a flood the pool may hold up to `POOL_LIMIT` stacks with their touched pages.
+        pool.0.release_idle();
     }
 }
 
 /// The coroutine serving one connection on `stack`: [`serve_blocking`] over a [`Suspending`]
 /// view of the non-blocking socket.
 pub fn connection(
-    stream: TcpStream,
+    stream: Rc<TcpStream>,
     max_request: usize,
     stack: DefaultStack,
 ) -> Coroutine<(), Wait, Outcome, DefaultStack> {
@@ -158,7 +169,7 @@ mod tests {
         accepted.set_nonblocking(true)?;
         let mut reply = Vec::new();
         let used = crate::stacks::measure_stack_use(STACK_SIZE, |stack| {
-            let mut co = connection(TcpStream::from_std(accepted), 1 << 20, stack);
+            let mut co = connection(Rc::new(TcpStream::from_std(accepted)), 1 << 20, stack);
             // Suspend once on an empty socket, like an idle connection, then get the request.
             assert!(matches!(
                 co.resume(()),
@@ -166,7 +177,7 @@ mod tests {
             ));
             let mut request = vec![b'x'; request_len];
             request.extend_from_slice(b"\n\n");
-            assert!(client.write_all(&request).is_ok());
+            client.write_all(&request).unwrap();
             let deadline = Instant::now() + Duration::from_secs(10);
             let outcome = loop {
                 match co.resume(()) {

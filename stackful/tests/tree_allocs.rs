@@ -8,7 +8,6 @@
 use common::alloc_count::CountingAlloc;
 use corosensei::stack::DefaultStack;
 use stackful::tree::{Node, coroutine_on, drain, stack_size_for_depth};
-use stackless::tree::{drain_native, native};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -37,7 +36,9 @@ fn no_allocation_per_node() -> std::io::Result<()> {
         let (visited, running) = CountingAlloc::measure(|| co.map(|co| drain(co, sink)));
         assert_eq!(visited?, n);
         let stackless = if n < 10_000 {
-            let (visited, count) = CountingAlloc::measure(|| drain_native(native(&tree), sink));
+            let (visited, count) = CountingAlloc::measure(|| {
+                stackless::tree::drain(stackless::tree::native(&tree), sink)
+            });
             assert_eq!(visited, n);
             assert_eq!(count.allocations, n, "stackless: one box per node");
             count.allocations.to_string()

@@ -3,11 +3,6 @@
 //! Prints `listening on IP:PORT`, answers `Hello <request>` to requests ending in a blank line,
 //! stops on SIGINT/SIGTERM. `--help` lists the options.
 
-use std::process::ExitCode;
-
-use common::server::serve_cli;
-use stackless::server::NativeConnection;
-
-fn main() -> ExitCode {
-    serve_cli::<NativeConnection>(std::env::args_os())
+fn main() -> std::process::ExitCode {
+    common::server::serve_cli::<stackless::server::NativeConnection>(std::env::args_os())
 }

@@ -60,16 +60,11 @@
 
 use std::io::{self, Write};
 use std::ops::{Coroutine, CoroutineState};
-use std::pin::Pin;
 
-use genawaiter::GeneratorState;
 use genawaiter::rc::Co;
 
-use crate::flavour::{Flavour, check_available};
+use crate::flavour::Resume;
 use crate::yield_from;
-
-/// The flavours this demo exists in.
-pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Gen, Flavour::Genawaiter];
 
 /// `g1`: yields `0..10` and returns how many values it yielded.
 pub fn g1() -> impl Coroutine<Yield = u64, Return = u64> + Unpin {
@@ -152,34 +147,17 @@ pub fn genawaiter() -> genawaiter::rc::Gen<u64, (), impl Future<Output = u64>> {
     })
 }
 
-/// Writes `chain.py`'s output with the native flavour.
+/// Writes `chain.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    run_flavour(Flavour::Native, out)
+    run_with(native(), out)
 }
 
-/// Writes `chain.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)?;
-    let list: Vec<u64> = match flavour {
-        Flavour::Native => {
-            let mut co = native();
-            let mut list = Vec::new();
-            while let CoroutineState::Yielded(i) = Pin::new(&mut co).resume(()) {
-                list.push(i);
-            }
-            list
-        }
-        Flavour::Gen => gen_block().collect(),
-        Flavour::Genawaiter => {
-            let mut co = genawaiter();
-            let mut list = Vec::new();
-            while let GeneratorState::Yielded(i) = co.resume() {
-                list.push(i);
-            }
-            list
-        }
-        Flavour::Manual => unreachable!("refused by check_available"),
-    };
+/// Writes `chain.py`'s output with `co`, a `g` of any flavour.
+pub fn run_with(mut co: impl Resume<Yield = u64>, out: &mut impl Write) -> io::Result<()> {
+    let mut list = Vec::new();
+    while let CoroutineState::Yielded(i) = co.resume(()) {
+        list.push(i);
+    }
     // Rust's `Debug` for a list of integers is Python's `print(list)`.
     writeln!(out, "{list:?}")
 }
@@ -187,35 +165,30 @@ pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavour::assert_output;
-
-    const EXPECTED: &str =
-        "[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19]\n";
+    use crate::flavour::Genawaiter;
+    use common::contracts::CHAIN;
+    use common::demo::assert_prints;
 
     #[test]
-    fn every_flavour_prints_the_contract() {
-        assert_output(FLAVOURS, run_flavour, EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, CHAIN);
+    }
+
+    /// How many values `co` yields, and what it returns.
+    fn yields_and_return<R>(mut co: impl Resume<Yield = u64, Return = R>) -> (u64, R) {
+        let mut n = 0;
+        loop {
+            match co.resume(()) {
+                CoroutineState::Yielded(_) => n += 1,
+                CoroutineState::Complete(total) => return (n, total),
+            }
+        }
     }
 
     #[test]
     fn delegation_returns_the_sub_coroutines_results() {
-        let mut co = native();
-        let mut n = 0;
-        let total = loop {
-            match Pin::new(&mut co).resume(()) {
-                CoroutineState::Yielded(_) => n += 1,
-                CoroutineState::Complete(total) => break total,
-            }
-        };
-        assert_eq!((n, total), (20, 20));
-        let mut co = genawaiter();
-        let total = loop {
-            match co.resume() {
-                GeneratorState::Yielded(_) => {}
-                GeneratorState::Complete(total) => break total,
-            }
-        };
-        assert_eq!(total, 20);
+        assert_eq!(yields_and_return(native()), (20, 20));
+        assert_eq!(yields_and_return(Genawaiter(genawaiter())), (20, 20));
     }
 
     #[test]

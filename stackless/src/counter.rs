@@ -1,8 +1,8 @@
 //! `counter.py`: an infinite counter; the demo prints its first three values.
 //!
 //! Easy here in every stackless flavour: the only state across a `yield` is one integer, so the
-//! compiler's state machine is as small as the hand-written [`manual::Counter`]
-//! and needs no allocation (`native`, `gen`); `genawaiter` boxes its future and shares an `Rc`.
+//! compiler's state machine is as small as the hand-written
+//! [`manual::Counter`](crate::manual::Counter) and needs no allocation (`native`, `gen`); `genawaiter` boxes its future and shares an `Rc`.
 //! Hard: nothing yet, apart from naming the type: a native coroutine that never returns has
 //! `Return = Infallible`, and callers must still match the `Complete` case away.
 //!
@@ -15,18 +15,9 @@
 
 use std::convert::Infallible;
 use std::io::{self, Write};
-use std::ops::Coroutine;
+use std::ops::{Coroutine, CoroutineState};
 
-use crate::flavour::{Flavour, check_available, first_values};
-use crate::manual;
-
-/// The flavours this demo exists in.
-pub const FLAVOURS: &[Flavour] = &[
-    Flavour::Native,
-    Flavour::Gen,
-    Flavour::Genawaiter,
-    Flavour::Manual,
-];
+use crate::flavour::Resume;
 
 /// How many values the demo prints, as `counter.py` does.
 const STEPS: usize = 3;
@@ -65,24 +56,18 @@ pub fn genawaiter() -> genawaiter::rc::Gen<u64, (), impl Future<Output = Infalli
     })
 }
 
-/// Writes `counter.py`'s output with the native flavour.
+/// Writes `counter.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    run_flavour(Flavour::Native, out)
+    run_with(native(), out)
 }
 
-/// Writes `counter.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)?;
-    let values = first_values(
-        flavour,
-        STEPS,
-        native,
-        gen_block,
-        genawaiter,
-        manual::Counter::new,
-    );
-    for i in values {
-        writeln!(out, "{i}")?;
+/// Writes `counter.py`'s output with `co`, a counter of any flavour.
+pub fn run_with(mut co: impl Resume<Yield = u64>, out: &mut impl Write) -> io::Result<()> {
+    for _ in 0..STEPS {
+        match co.resume(()) {
+            CoroutineState::Yielded(i) => writeln!(out, "{i}")?,
+            CoroutineState::Complete(_) => break, // an iterator could end; a counter does not
+        }
     }
     Ok(())
 }
@@ -90,20 +75,13 @@ pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavour::assert_output;
-
-    const EXPECTED: &str = "0\n1\n2\n";
-
-    #[test]
-    fn every_flavour_prints_the_contract() {
-        assert_output(FLAVOURS, run_flavour, EXPECTED);
-    }
+    use crate::manual;
+    use common::contracts::COUNTER;
+    use common::demo::assert_prints;
 
     #[test]
-    fn run_is_native() {
-        let mut out = Vec::new();
-        assert!(run(&mut out).is_ok());
-        assert_eq!(String::from_utf8_lossy(&out), EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, COUNTER);
     }
 
     #[test]

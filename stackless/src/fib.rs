@@ -2,8 +2,8 @@
 //!
 //! Easy: the two locals `a, b` live across the `yield`, and the compiler stores them in the
 //! coroutine's state for us; `native` and `gen` need no allocation and come out as small as the
-//! hand-written [`manual::Fib`], which has to name both fields and its resume
-//! point itself. Hard: nothing; but note every flavour wraps on `u64` overflow (after the 94th
+//! hand-written [`manual::Fib`](crate::manual::Fib), which has to name both fields and its
+//! resume point itself. Hard: nothing; but note every flavour wraps on `u64` overflow (after the 94th
 //! value), since Python's integers are unbounded and ours are not.
 //!
 //! ```
@@ -15,18 +15,9 @@
 
 use std::convert::Infallible;
 use std::io::{self, Write};
-use std::ops::Coroutine;
+use std::ops::{Coroutine, CoroutineState};
 
-use crate::flavour::{Flavour, check_available, first_values};
-use crate::manual;
-
-/// The flavours this demo exists in.
-pub const FLAVOURS: &[Flavour] = &[
-    Flavour::Native,
-    Flavour::Gen,
-    Flavour::Genawaiter,
-    Flavour::Manual,
-];
+use crate::flavour::Resume;
 
 /// How many values the demo prints, as `fib.py` does.
 const STEPS: usize = 10;
@@ -65,24 +56,18 @@ pub fn genawaiter() -> genawaiter::rc::Gen<u64, (), impl Future<Output = Infalli
     })
 }
 
-/// Writes `fib.py`'s output with the native flavour.
+/// Writes `fib.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    run_flavour(Flavour::Native, out)
+    run_with(native(), out)
 }
 
-/// Writes `fib.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)?;
-    let values = first_values(
-        flavour,
-        STEPS,
-        native,
-        gen_block,
-        genawaiter,
-        manual::Fib::new,
-    );
-    for n in values {
-        write!(out, "{n} ")?;
+/// Writes `fib.py`'s output with `co`, a Fibonacci coroutine of any flavour.
+pub fn run_with(mut co: impl Resume<Yield = u64>, out: &mut impl Write) -> io::Result<()> {
+    for _ in 0..STEPS {
+        match co.resume(()) {
+            CoroutineState::Yielded(n) => write!(out, "{n} ")?,
+            CoroutineState::Complete(_) => break, // an iterator could end; Fibonacci does not
+        }
     }
     writeln!(out)
 }
@@ -90,29 +75,34 @@ pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavour::assert_output;
-
-    const EXPECTED: &str = "0 1 1 2 3 5 8 13 21 34 \n";
+    use crate::flavour::{Genawaiter, Iter};
+    use crate::manual;
+    use common::contracts::FIB;
+    use common::demo::assert_prints;
 
     #[test]
-    fn every_flavour_prints_the_contract() {
-        assert_output(FLAVOURS, run_flavour, EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, FIB);
     }
 
     #[test]
     fn flavours_agree_far_out() {
-        // Same 200 values, wrapping included, from all four.
-        let manual: Vec<u64> = manual::Fib::new().take(200).collect();
-        for &flavour in FLAVOURS {
-            let values = first_values(
-                flavour,
-                200,
-                native,
-                gen_block,
-                genawaiter,
-                manual::Fib::new,
+        let mut native = native();
+        let mut gen_block = Iter(gen_block());
+        let mut genawaiter = Genawaiter(genawaiter());
+        for (i, want) in manual::Fib::new().take(200).enumerate() {
+            assert_eq!(
+                native.resume(()),
+                CoroutineState::Yielded(want),
+                "native {i}"
             );
-            assert_eq!(values, manual, "flavour {flavour}");
+            assert_eq!(
+                gen_block.resume(()),
+                CoroutineState::Yielded(want),
+                "gen {i}"
+            );
+            let genawaiter = genawaiter.resume(());
+            assert_eq!(genawaiter, CoroutineState::Yielded(want), "genawaiter {i}");
         }
     }
 }

@@ -1,30 +1,36 @@
-//! Which stackless style a demo runs in, chosen on the command line with `--flavour NAME`.
+//! The flavours of the stackless demos, and which demo exists in which.
 //!
 //! Every demo in this crate exists in several *flavours*: the same program written with native
 //! `#[coroutine]` closures, with `gen` blocks, with the `genawaiter` crate, or as a hand-written
-//! state machine. Examples parse the flavour with [`flavour_from_args`]; an unknown flavour, or one
-//! the demo lacks, is a usage error (exit code 2).
+//! state machine. The demo modules hold the coroutines; this module says which flavours each demo
+//! has ([`COUNTER`], [`FIB`], ... as [`Demo`] tables, which the examples run: `--flavour NAME` on
+//! the command line, see [`common::demo`]) and gives the flavours one way to be resumed
+//! ([`Resume`]), so each demo drives its coroutine with one loop whatever the flavour.
 //!
 //! ```
-//! use stackless::flavour::{parse_flavour_args, Flavour};
+//! use stackless::flavour::{COUNTER, Flavour};
 //!
-//! let available = [Flavour::Native, Flavour::Genawaiter];
-//! assert_eq!(parse_flavour_args(Vec::<String>::new(), &available), Ok(Flavour::Native));
-//! let args = ["--flavour", "genawaiter"].map(String::from);
-//! assert_eq!(parse_flavour_args(args, &available), Ok(Flavour::Genawaiter));
-//! let args = ["--flavour=manual"].map(String::from);
-//! assert!(parse_flavour_args(args, &available).is_err());
+//! let mut out = Vec::new();
+//! COUNTER.run(Flavour::Gen, &mut out)?;
+//! assert_eq!(out, b"0\n1\n2\n");
+//! COUNTER.cli(["counter", "--flavour", "manual"], &mut out)?; // what the example runs
+//! assert_eq!(out, b"0\n1\n2\n0\n1\n2\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fmt;
+use std::cell::RefCell;
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
-use std::str::FromStr;
 
-use genawaiter::GeneratorState;
+use clap::ValueEnum;
+pub use common::demo::Demo;
+use common::style::Style;
+use common::tree::Node;
 
-/// One way of writing a stackless coroutine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+use crate::{chain, counter, fib, manual, say, scheduler, send, tree};
+
+/// One way of writing a stackless coroutine (`--flavour NAME`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ValueEnum)]
 pub enum Flavour {
     /// Native `#[coroutine]` closures driven through `std::ops::Coroutine` (nightly).
     Native,
@@ -37,236 +43,213 @@ pub enum Flavour {
 }
 
 impl Flavour {
-    /// Every flavour, in the order they are documented.
-    pub const ALL: [Flavour; 4] = [
-        Flavour::Native,
-        Flavour::Gen,
-        Flavour::Genawaiter,
-        Flavour::Manual,
-    ];
-
-    /// The name used on the command line (`native`, `gen`, `genawaiter`, `manual`).
-    pub fn name(self) -> &'static str {
+    /// The flavour among the styles the project measures: benchmarks and reports name it so.
+    pub fn style(self) -> Style {
         match self {
-            Flavour::Native => "native",
-            Flavour::Gen => "gen",
-            Flavour::Genawaiter => "genawaiter",
-            Flavour::Manual => "manual",
+            Flavour::Native => Style::Native,
+            Flavour::Gen => Style::Gen,
+            Flavour::Genawaiter => Style::Genawaiter,
+            Flavour::Manual => Style::Manual,
         }
+    }
+
+    /// The name used on the command line (`native`, `gen`, `genawaiter`, `manual`): its style's
+    /// name, [`Style::name`].
+    pub fn name(self) -> &'static str {
+        self.style().name()
     }
 }
 
-impl fmt::Display for Flavour {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl common::demo::Flavour for Flavour {
+    const STYLE: &'static str = "with stackless coroutines";
+
+    fn name(self) -> &'static str {
+        Flavour::name(self)
+    }
+}
+
+impl std::fmt::Display for Flavour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
 }
 
-/// The error for a name that is not a flavour.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownFlavour(pub String);
+/// `counter.py` in every flavour.
+pub static COUNTER: Demo<Flavour> = Demo {
+    name: "counter",
+    runs: &[
+        (Flavour::Native, |mut out| counter::run(&mut out)),
+        (Flavour::Gen, |mut out| {
+            counter::run_with(Iter(counter::gen_block()), &mut out)
+        }),
+        (Flavour::Genawaiter, |mut out| {
+            counter::run_with(Genawaiter(counter::genawaiter()), &mut out)
+        }),
+        (Flavour::Manual, |mut out| {
+            counter::run_with(Iter(manual::Counter::new()), &mut out)
+        }),
+    ],
+};
 
-impl fmt::Display for UnknownFlavour {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown flavour `{}` (expected one of: {})",
-            self.0,
-            names(&Flavour::ALL, ", ")
-        )
-    }
-}
+/// `fib.py` in every flavour.
+pub static FIB: Demo<Flavour> = Demo {
+    name: "fib",
+    runs: &[
+        (Flavour::Native, |mut out| fib::run(&mut out)),
+        (Flavour::Gen, |mut out| {
+            fib::run_with(Iter(fib::gen_block()), &mut out)
+        }),
+        (Flavour::Genawaiter, |mut out| {
+            fib::run_with(Genawaiter(fib::genawaiter()), &mut out)
+        }),
+        (Flavour::Manual, |mut out| {
+            fib::run_with(Iter(manual::Fib::new()), &mut out)
+        }),
+    ],
+};
 
-impl std::error::Error for UnknownFlavour {}
+/// `say.py` in every flavour.
+pub static SAY: Demo<Flavour> = Demo {
+    name: "say",
+    runs: &[
+        (Flavour::Native, |mut out| say::run(&mut out)),
+        (Flavour::Gen, |mut out| {
+            say::run_with(Iter(say::gen_block()), &mut out)
+        }),
+        (Flavour::Genawaiter, |mut out| {
+            say::run_with(Genawaiter(say::genawaiter()), &mut out)
+        }),
+        (Flavour::Manual, |mut out| {
+            say::run_with(Iter(manual::Say::new()), &mut out)
+        }),
+    ],
+};
 
-impl FromStr for Flavour {
-    type Err = UnknownFlavour;
+/// `send.py`: native and `genawaiter` only, since a `gen` block's iterator takes no input (and
+/// there is no hand-written version).
+pub static SEND: Demo<Flavour> = Demo {
+    name: "send",
+    runs: &[
+        (Flavour::Native, |mut out| send::run(&mut out)),
+        (Flavour::Genawaiter, |out| {
+            let out = RefCell::new(out);
+            send::run_with(Genawaiter(send::genawaiter(&out)), &out)
+        }),
+    ],
+};
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Flavour::ALL
-            .into_iter()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| UnknownFlavour(s.to_owned()))
-    }
-}
+/// `chain.py`: native, `gen` and `genawaiter`.
+pub static CHAIN: Demo<Flavour> = Demo {
+    name: "chain",
+    runs: &[
+        (Flavour::Native, |mut out| chain::run(&mut out)),
+        (Flavour::Gen, |mut out| {
+            chain::run_with(Iter(chain::gen_block()), &mut out)
+        }),
+        (Flavour::Genawaiter, |mut out| {
+            chain::run_with(Genawaiter(chain::genawaiter()), &mut out)
+        }),
+    ],
+};
 
-/// The error of a demo that does not exist in the flavour asked for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlavourUnavailable {
-    /// The flavour asked for.
-    pub flavour: Flavour,
-    /// The flavours the demo has.
-    pub available: Vec<Flavour>,
-}
+/// `tree.py`: native, `gen` and `genawaiter` (each boxing one coroutine per node).
+pub static TREE: Demo<Flavour> = Demo {
+    name: "tree",
+    runs: &[
+        (Flavour::Native, |mut out| tree::run(&mut out)),
+        (Flavour::Gen, |mut out| {
+            let root = Node::article();
+            tree::run_with(Iter(tree::gen_block(&root)), &mut out)
+        }),
+        (Flavour::Genawaiter, |mut out| {
+            let root = Node::article();
+            tree::run_with(Genawaiter(tree::genawaiter(&root)), &mut out)
+        }),
+    ],
+};
 
-impl fmt::Display for FlavourUnavailable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "this demo has no `{}` flavour (available: {})",
-            self.flavour,
-            names(&self.available, ", ")
-        )
-    }
-}
+/// `scheduler.py`: native and `genawaiter` (see [`scheduler::genawaiter`]).
+pub static SCHEDULER: Demo<Flavour> = Demo {
+    name: "scheduler",
+    runs: &[
+        (Flavour::Native, |mut out| scheduler::run(&mut out)),
+        (Flavour::Genawaiter, |mut out| {
+            scheduler::genawaiter::run(&mut out)
+        }),
+    ],
+};
 
-impl std::error::Error for FlavourUnavailable {}
+/// Every demo with a printed contract, in the article's order.
+pub static DEMOS: [&Demo<Flavour>; 7] = [&COUNTER, &FIB, &SAY, &SEND, &CHAIN, &TREE, &SCHEDULER];
 
-impl From<FlavourUnavailable> for std::io::Error {
-    fn from(e: FlavourUnavailable) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, e)
-    }
-}
-
-/// Fails with [`FlavourUnavailable`] unless `flavour` is one of `available`.
+/// A coroutine of any flavour, resumed one way: with an argument of type `A`, it yields a
+/// [`Resume::Yield`] or completes with a [`Resume::Return`].
 ///
-/// Demos call this at the top of their `run_flavour` so that asking a demo for a flavour it lacks
-/// is an error, never a silent fallback.
-pub fn check_available(flavour: Flavour, available: &[Flavour]) -> Result<(), FlavourUnavailable> {
-    if available.contains(&flavour) {
-        Ok(())
-    } else {
-        Err(FlavourUnavailable {
-            flavour,
-            available: available.to_vec(),
-        })
-    }
-}
-
-/// The flavours' command-line names joined by `sep` (`", "` in messages, `"|"` in the usage line).
-fn names(flavours: &[Flavour], sep: &str) -> String {
-    flavours
-        .iter()
-        .map(|f| f.name())
-        .collect::<Vec<_>>()
-        .join(sep)
-}
-
-/// A command-line usage error while choosing a flavour.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
-
-/// Parses `[--flavour NAME | --flavour=NAME]` from `args` (program name already removed).
+/// Every `Unpin` native coroutine (a boxed one, or one that is not `static`) is `Resume`, resumed
+/// through `&mut` instead of `Pin<&mut _>`. The other flavours become native coroutines through
+/// an adapter: a `gen` block or a hand-written state machine is an iterator, wrapped in [`Iter`];
+/// a `genawaiter` generator is wrapped in [`Genawaiter`]. Like a native coroutine, a completed
+/// `genawaiter` generator must not be resumed again (it panics); an [`Iter`] keeps answering
+/// `Complete(())`.
 ///
-/// No flag means [`Flavour::Native`]. An unknown flavour, a flavour not in `available`, a missing
-/// value, a repeated flag, or any other argument is a [`UsageError`].
-pub fn parse_flavour_args<I>(args: I, available: &[Flavour]) -> Result<Flavour, UsageError>
-where
-    I: IntoIterator<Item = String>,
-{
-    let mut chosen: Option<Flavour> = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        let value = if arg == "--flavour" {
-            args.next()
-                .ok_or_else(|| UsageError("`--flavour` needs a value".to_owned()))?
-        } else if let Some(value) = arg.strip_prefix("--flavour=") {
-            value.to_owned()
-        } else {
-            return Err(UsageError(format!("unexpected argument `{arg}`")));
-        };
-        if chosen.is_some() {
-            return Err(UsageError("`--flavour` given more than once".to_owned()));
-        }
-        let flavour: Flavour = value
-            .parse()
-            .map_err(|e: UnknownFlavour| UsageError(e.to_string()))?;
-        check_available(flavour, available).map_err(|e| UsageError(e.to_string()))?;
-        chosen = Some(flavour);
-    }
-    let flavour = chosen.unwrap_or(Flavour::Native);
-    check_available(flavour, available).map_err(|e| UsageError(e.to_string()))?;
-    Ok(flavour)
-}
-
-/// Reads the flavour from the process's command line for an example; on a usage error prints the
-/// message and a usage line to stderr and exits with code 2.
-pub fn flavour_from_args(available: &[Flavour]) -> Flavour {
-    let mut args = std::env::args();
-    let program = args.next().unwrap_or_else(|| "example".to_owned());
-    match parse_flavour_args(args, available) {
-        Ok(flavour) => flavour,
-        Err(e) => {
-            eprintln!("error: {e}");
-            eprintln!("usage: {program} [--flavour {}]", names(available, "|"));
-            std::process::exit(2);
-        }
-    }
-}
-
-/// The values a one-way demo (`counter`, `fib`, `say`) yields in `flavour`, at most `n` of them.
+/// ```
+/// #![feature(coroutine_trait)]
+/// use std::ops::CoroutineState;
+/// use stackless::flavour::{Iter, Resume};
 ///
-/// The demo passes the constructor of each flavour; only the one for `flavour` is called. Each
-/// flavour is driven its own way (`Coroutine::resume`, `gen`'s `Iterator::next`, `genawaiter`'s
-/// `resume`, the hand-written machine's `Iterator::next`), and driving stops early when the
-/// coroutine completes: a native coroutine or a `genawaiter` one is never resumed after
-/// `Complete` (that panics). Fewer than `n` values means the coroutine was exhausted.
-pub(crate) fn first_values<T, N, G, F, M>(
-    flavour: Flavour,
-    n: usize,
-    native: impl FnOnce() -> N,
-    gen_block: impl FnOnce() -> G,
-    genawaiter: impl FnOnce() -> genawaiter::rc::Gen<T, (), F>,
-    manual: impl FnOnce() -> M,
-) -> Vec<T>
-where
-    N: Coroutine<Yield = T> + Unpin,
-    G: Iterator<Item = T>,
-    F: Future,
-    M: Iterator<Item = T>,
-{
-    let mut values = Vec::with_capacity(n);
-    match flavour {
-        Flavour::Native => {
-            let mut co = native();
-            while values.len() < n {
-                match Pin::new(&mut co).resume(()) {
-                    CoroutineState::Yielded(v) => values.push(v),
-                    CoroutineState::Complete(_) => break,
-                }
-            }
-        }
-        Flavour::Gen => values.extend(gen_block().take(n)),
-        Flavour::Genawaiter => {
-            let mut co = genawaiter();
-            while values.len() < n {
-                match co.resume() {
-                    GeneratorState::Yielded(v) => values.push(v),
-                    GeneratorState::Complete(_) => break,
-                }
-            }
-        }
-        Flavour::Manual => values.extend(manual().take(n)),
-    }
-    values
+/// let mut words = Iter(["C", "Java"].into_iter());
+/// assert_eq!(words.resume(()), CoroutineState::Yielded("C"));
+/// assert_eq!(words.resume(()), CoroutineState::Yielded("Java"));
+/// assert_eq!(words.resume(()), CoroutineState::Complete(()));
+/// ```
+pub trait Resume<A = ()> {
+    /// What the coroutine yields.
+    type Yield;
+    /// What it completes with.
+    type Return;
+
+    /// Runs the coroutine to its next `yield` or to its end.
+    fn resume(&mut self, arg: A) -> CoroutineState<Self::Yield, Self::Return>;
 }
 
-/// Test helper for the demo modules: runs every flavour in `available` and compares its output
-/// with `expected`; checks that every other flavour is refused with an error.
-#[cfg(test)]
-pub(crate) fn assert_output(
-    available: &[Flavour],
-    run_flavour: impl Fn(Flavour, &mut Vec<u8>) -> std::io::Result<()>,
-    expected: &str,
-) {
-    for flavour in Flavour::ALL {
-        let mut out = Vec::new();
-        let result = run_flavour(flavour, &mut out);
-        if available.contains(&flavour) {
-            assert!(result.is_ok(), "{flavour}: {result:?}");
-            assert_eq!(String::from_utf8_lossy(&out), expected, "flavour {flavour}");
-        } else {
-            let err = result.expect_err("an unavailable flavour must be refused");
-            assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{flavour}");
-            assert!(out.is_empty(), "{flavour} wrote output before refusing");
+impl<A, C: Coroutine<A> + Unpin> Resume<A> for C {
+    type Yield = C::Yield;
+    type Return = C::Return;
+
+    fn resume(&mut self, arg: A) -> CoroutineState<C::Yield, C::Return> {
+        Pin::new(self).resume(arg)
+    }
+}
+
+/// An iterator (a `gen` block, a hand-written state machine) as a native coroutine: `next` is
+/// `resume(())`, `None` is `Complete(())`.
+#[derive(Debug, Clone)]
+pub struct Iter<I>(pub I);
+
+impl<I: Iterator + Unpin> Coroutine for Iter<I> {
+    type Yield = I::Item;
+    type Return = ();
+
+    fn resume(self: Pin<&mut Self>, (): ()) -> CoroutineState<I::Item, ()> {
+        match self.get_mut().0.next() {
+            Some(value) => CoroutineState::Yielded(value),
+            None => CoroutineState::Complete(()),
+        }
+    }
+}
+
+/// A `genawaiter` generator as a native coroutine: `resume(arg)` is its `resume_with(arg)`. Note
+/// that `genawaiter` drops the argument of the first resume (no `yield` is waiting for it yet).
+pub struct Genawaiter<G>(pub G);
+
+impl<Y, A, F: Future> Coroutine<A> for Genawaiter<genawaiter::rc::Gen<Y, A, F>> {
+    type Yield = Y;
+    type Return = F::Output;
+
+    fn resume(self: Pin<&mut Self>, arg: A) -> CoroutineState<Y, F::Output> {
+        match self.get_mut().0.resume_with(arg) {
+            genawaiter::GeneratorState::Yielded(value) => CoroutineState::Yielded(value),
+            genawaiter::GeneratorState::Complete(value) => CoroutineState::Complete(value),
         }
     }
 }
@@ -275,46 +258,8 @@ pub(crate) fn assert_output(
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str], available: &[Flavour]) -> Result<Flavour, UsageError> {
-        parse_flavour_args(args.iter().map(|s| s.to_string()), available)
-    }
-
     #[test]
-    fn names_round_trip() {
-        for f in Flavour::ALL {
-            assert_eq!(f.name().parse::<Flavour>(), Ok(f));
-        }
-        assert!("Native".parse::<Flavour>().is_err());
-    }
-
-    #[test]
-    fn default_is_native() {
-        assert_eq!(parse(&[], &Flavour::ALL), Ok(Flavour::Native));
-    }
-
-    #[test]
-    fn both_spellings() {
-        assert_eq!(
-            parse(&["--flavour", "gen"], &Flavour::ALL),
-            Ok(Flavour::Gen)
-        );
-        assert_eq!(
-            parse(&["--flavour=manual"], &Flavour::ALL),
-            Ok(Flavour::Manual)
-        );
-    }
-
-    #[test]
-    fn usage_errors() {
-        let all = &Flavour::ALL;
-        let e = parse(&["--flavour", "green"], all).expect_err("green is no flavour");
-        assert!(e.0.contains("unknown flavour `green`"), "{e}");
-        assert!(parse(&["--flavour"], all).is_err());
-        assert!(parse(&["--flavor", "gen"], all).is_err());
-        assert!(parse(&["--flavour", "gen", "--flavour", "gen"], all).is_err());
-        let e = parse(&["--flavour", "gen"], &[Flavour::Native]).expect_err("gen is not available");
-        assert!(e.0.contains("no `gen` flavour"), "{e}");
-        // A demo without a native flavour needs the flag.
-        assert!(parse(&[], &[Flavour::Gen]).is_err());
+    fn every_flavour_of_every_demo_prints_the_contract_and_the_examples_parse_their_flavours() {
+        common::demo::check_demos(&DEMOS);
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Easy: exhaustion is part of the type. A native coroutine answers
 //! `CoroutineState::Complete(())`, a `gen` block's iterator answers `None`, `genawaiter` answers
-//! `GeneratorState::Complete`, the hand-written [`manual::Say`] answers `None`;
+//! `GeneratorState::Complete`, the hand-written [`manual::Say`](crate::manual::Say) answers `None`;
 //! the demo prints `StopIteration` for it, as `say.py` does. Hard: resuming a native coroutine
 //! *again* after `Complete` panics ("coroutine resumed after completion"), so the caller must
 //! remember it finished; `gen` iterators and `manual::Say` keep answering `None`.
@@ -15,18 +15,9 @@
 //! ```
 
 use std::io::{self, Write};
-use std::ops::Coroutine;
+use std::ops::{Coroutine, CoroutineState};
 
-use crate::flavour::{Flavour, check_available, first_values};
-use crate::manual;
-
-/// The flavours this demo exists in.
-pub const FLAVOURS: &[Flavour] = &[
-    Flavour::Native,
-    Flavour::Gen,
-    Flavour::Genawaiter,
-    Flavour::Manual,
-];
+use crate::flavour::Resume;
 
 /// How many times the demo resumes the coroutine: one more than it has words.
 const STEPS: usize = 4;
@@ -62,52 +53,38 @@ pub fn genawaiter() -> genawaiter::rc::Gen<&'static str, (), impl Future<Output 
     })
 }
 
-/// Writes `say.py`'s output with the native flavour.
+/// Writes `say.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    run_flavour(Flavour::Native, out)
+    run_with(native(), out)
 }
 
-/// Writes `say.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)?;
-    let words = first_values(
-        flavour,
-        STEPS,
-        native,
-        gen_block,
-        genawaiter,
-        manual::Say::new,
-    );
-    for word in &words {
-        writeln!(out, "{word}")?;
-    }
-    // Resumed after its last word, the coroutine reports completion: Python's `StopIteration`.
-    for _ in words.len()..STEPS {
-        writeln!(out, "{EXHAUSTED}")?;
+/// Writes `say.py`'s output with `co`, a `say` coroutine of any flavour.
+pub fn run_with(mut co: impl Resume<Yield = &'static str>, out: &mut impl Write) -> io::Result<()> {
+    for _ in 0..STEPS {
+        match co.resume(()) {
+            CoroutineState::Yielded(word) => writeln!(out, "{word}")?,
+            CoroutineState::Complete(_) => writeln!(out, "{EXHAUSTED}")?,
+        }
     }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
-    use std::ops::CoroutineState;
-    use std::pin::Pin;
-
     use super::*;
-    use crate::flavour::assert_output;
-
-    const EXPECTED: &str = "C\nJava\nPython\nStopIteration\n";
+    use common::contracts::SAY;
+    use common::demo::assert_prints;
 
     #[test]
-    fn every_flavour_prints_the_contract() {
-        assert_output(FLAVOURS, run_flavour, EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, SAY);
     }
 
     #[test]
     fn native_completes_after_three() {
         let mut co = native();
         let mut words = Vec::new();
-        while let CoroutineState::Yielded(w) = Pin::new(&mut co).resume(()) {
+        while let CoroutineState::Yielded(w) = co.resume(()) {
             words.push(w);
         }
         assert_eq!(words, ["C", "Java", "Python"]);
@@ -117,7 +94,7 @@ mod tests {
     #[should_panic(expected = "after completion")]
     fn native_resumed_after_completion_panics() {
         let mut co = native();
-        while let CoroutineState::Yielded(_) = Pin::new(&mut co).resume(()) {}
-        let _ = Pin::new(&mut co).resume(());
+        while let CoroutineState::Yielded(_) = co.resume(()) {}
+        let _ = co.resume(());
     }
 }

@@ -45,12 +45,8 @@ use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
 use std::rc::Rc;
 
-use crate::flavour::{Flavour, FlavourUnavailable, check_available};
 use common::kernel;
 pub use common::kernel::{Console, Reply, SysCall, TaskPanic, Tid, Trap};
-
-/// The flavours this demo exists in.
-pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Genawaiter];
 
 /// A scheduler of native-coroutine tasks.
 pub type Scheduler = kernel::Scheduler<Task>;
@@ -147,20 +143,6 @@ pub fn run(out: &mut impl Write) -> io::Result<()> {
     sched.mainloop(out)
 }
 
-/// Runs the article's program in the given flavour ([`FLAVOURS`]: native or genawaiter).
-///
-/// # Errors
-/// An error writing to `out`, or [`io::ErrorKind::Unsupported`] wrapping a
-/// [`FlavourUnavailable`] for another flavour.
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)
-        .map_err(|e| io::Error::new(io::ErrorKind::Unsupported, e))?;
-    match flavour {
-        Flavour::Genawaiter => genawaiter::run(out),
-        _ => run(out),
-    }
-}
-
 /// One task of the workload: learns its id, then does `steps` steps of trivial work (adds a
 /// number unique to this task and step to `sum`), yielding after each.
 fn worker(sum: Rc<Cell<u64>>, steps: u64) -> Task {
@@ -187,70 +169,21 @@ pub fn run_workload(tasks: usize, steps: usize) -> u64 {
     kernel::run_workload(tasks, steps, worker)
 }
 
-/// [`run_workload`] in the given flavour ([`FLAVOURS`]), so benches can compare them.
-///
-/// # Errors
-/// [`FlavourUnavailable`] for a flavour this demo lacks.
-pub fn run_workload_flavour(
-    flavour: Flavour,
-    tasks: usize,
-    steps: usize,
-) -> Result<u64, FlavourUnavailable> {
-    check_available(flavour, FLAVOURS)?;
-    Ok(match flavour {
-        Flavour::Genawaiter => genawaiter::run_workload(tasks, steps),
-        _ => run_workload(tasks, steps),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The article's output (`scheduler.out`).
-    const EXPECTED: &str = "\
-I'm foo and I am living in 1 process
-Foo 1 is in 0 step
-I'm bar and I'm living in 2 process
-Foo 1 is in 1 step
-Bar 2 is in 0 step
-Foo 1 is in 2 step
-I'm foo and I am living in 3 process
-Foo 3 is in 0 step
-Bar 2 is in 1 step
-Foo 1 is in 3 step
-Foo 3 is in 1 step
-Bar 2 is in 2 step
-Foo 1 is in 4 step
-Foo 3 is in 2 step
-Task 1 terminated
-Foo 3 is in 3 step
-Task 2 terminated
-Foo 3 is in 4 step
-Task 3 terminated
-";
+    use common::contracts::SCHEDULER;
+    use common::demo::assert_prints;
 
     fn output(run: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> String {
         let mut out = Vec::new();
-        let result = run(&mut out);
-        assert!(result.is_ok(), "{result:?}");
-        String::from_utf8_lossy(&out).into_owned()
+        run(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn every_flavour_prints_the_article_output() {
-        assert_eq!(output(run), EXPECTED);
-        for &flavour in FLAVOURS {
-            assert_eq!(
-                output(|out| run_flavour(flavour, out)),
-                EXPECTED,
-                "{flavour}"
-            );
-        }
-        for flavour in [Flavour::Gen, Flavour::Manual] {
-            let err = run_flavour(flavour, &mut Vec::new()).expect_err("flavour lacking");
-            assert_eq!(err.kind(), io::ErrorKind::Unsupported);
-        }
+    fn prints_the_contract() {
+        assert_prints(run, SCHEDULER);
     }
 
     /// Counts its drop and prints it, to see when a killed task's locals are destroyed.
@@ -368,10 +301,6 @@ Task 3 terminated
     fn workload_checksum_counts_every_step() {
         assert_eq!(run_workload(0, 10), 0);
         assert_eq!(run_workload(3, 4), 12 * 13 / 2);
-        for &flavour in FLAVOURS {
-            assert_eq!(run_workload_flavour(flavour, 3, 4), Ok(12 * 13 / 2));
-        }
-        assert!(run_workload_flavour(Flavour::Manual, 3, 4).is_err());
     }
 
     #[test]

@@ -66,15 +66,11 @@
 use std::cell::RefCell;
 use std::io::{self, Write};
 use std::ops::{Coroutine, CoroutineState};
-use std::pin::Pin;
 
-use genawaiter::GeneratorState;
+pub use common::send::Sent;
+use common::send::shown;
 
-use crate::flavour::{Flavour, check_available};
-pub use common::send::{Sent, shown};
-
-/// The flavours this demo exists in.
-pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Genawaiter];
+use crate::flavour::Resume;
 
 /// `coro_fn` as a native `#[coroutine]` closure. Resume it with `None` to start it (the argument
 /// is ignored, as Python's first `send` must be `None`), then with the value to send. It prints
@@ -104,40 +100,27 @@ pub fn genawaiter<W: Write>(
     })
 }
 
-/// Writes `send.py`'s output with the native flavour.
+/// Writes `send.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    run_flavour(Flavour::Native, out)
+    let out = RefCell::new(out);
+    run_with(native(&out), &out)
 }
 
-/// Writes `send.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)?;
-    let out = RefCell::new(out);
+/// Writes `send.py`'s output with `co`, a `coro_fn` of any flavour writing to `out`.
+pub fn run_with<W: Write>(
+    mut co: impl Resume<Sent, Yield = &'static str, Return = io::Result<()>>,
+    out: &RefCell<W>,
+) -> io::Result<()> {
     // The two `send`s of `send.py`; what each resume yields is printed by the caller.
     let sends: [Sent; 2] = [None, Some("data")];
-    match flavour {
-        Flavour::Native => {
-            let mut co = native(&out);
-            for val in sends {
-                match Pin::new(&mut co).resume(val) {
-                    CoroutineState::Yielded(said) => writeln!(out.borrow_mut(), "{said}")?,
-                    CoroutineState::Complete(result) => return result.and(Err(early_end())),
-                }
-            }
+    for val in sends {
+        match co.resume(val) {
+            CoroutineState::Yielded(said) => writeln!(out.borrow_mut(), "{said}")?,
+            CoroutineState::Complete(result) => return result.and(Err(early_end())),
         }
-        Flavour::Genawaiter => {
-            let mut co = genawaiter(&out);
-            for val in sends {
-                match co.resume_with(val) {
-                    GeneratorState::Yielded(said) => writeln!(out.borrow_mut(), "{said}")?,
-                    GeneratorState::Complete(result) => return result.and(Err(early_end())),
-                }
-            }
-        }
-        Flavour::Gen | Flavour::Manual => unreachable!("refused by check_available"),
     }
-    // `co.close()`: the coroutine was dropped at the end of its block.
     Ok(())
+    // `co.close()`: `co` is dropped here, suspended.
 }
 
 /// The error for a coroutine that completed before yielding twice (a bug in this module).
@@ -148,13 +131,13 @@ fn early_end() -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavour::assert_output;
-
-    const EXPECTED: &str = "Starting\nConsume data\nHello World\n";
+    use crate::flavour::Genawaiter;
+    use common::contracts::SEND;
+    use common::demo::assert_prints;
 
     #[test]
-    fn every_flavour_prints_the_contract() {
-        assert_output(FLAVOURS, run_flavour, EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, SEND);
     }
 
     #[test]
@@ -162,17 +145,14 @@ mod tests {
         let out = RefCell::new(Vec::new());
         let mut co = native(&out);
         assert!(matches!(
-            Pin::new(&mut co).resume(None),
+            co.resume(None),
             CoroutineState::Yielded("Starting")
         ));
         assert!(matches!(
-            Pin::new(&mut co).resume(None),
+            co.resume(None),
             CoroutineState::Yielded("Hello World")
         ));
-        assert!(matches!(
-            Pin::new(&mut co).resume(None),
-            CoroutineState::Complete(Ok(()))
-        ));
+        assert!(matches!(co.resume(None), CoroutineState::Complete(Ok(()))));
         drop(co);
         assert_eq!(String::from_utf8_lossy(&out.into_inner()), "Consume None\n");
     }
@@ -180,32 +160,33 @@ mod tests {
     #[test]
     fn genawaiter_drops_the_first_argument() {
         let out = RefCell::new(Vec::new());
-        let mut co = genawaiter(&out);
+        let mut co = Genawaiter(genawaiter(&out));
         assert!(matches!(
-            co.resume_with(Some("lost")),
-            GeneratorState::Yielded("Starting")
+            co.resume(Some("lost")),
+            CoroutineState::Yielded("Starting")
         ));
         assert!(matches!(
-            co.resume_with(Some("kept")),
-            GeneratorState::Yielded("Hello World")
+            co.resume(Some("kept")),
+            CoroutineState::Yielded("Hello World")
         ));
         drop(co);
         assert_eq!(String::from_utf8_lossy(&out.into_inner()), "Consume kept\n");
     }
 
     #[test]
-    fn a_write_error_inside_the_coroutine_completes_it_with_the_error() {
+    fn a_write_error_inside_the_coroutine_is_its_return_value() {
         // A writer with no room: every write fails.
         let out = RefCell::new(&mut [][..]);
         let mut co = native(&out);
         assert!(matches!(
-            Pin::new(&mut co).resume(None),
+            co.resume(None),
             CoroutineState::Yielded("Starting")
         ));
-        match Pin::new(&mut co).resume(Some("data")) {
+        match co.resume(Some("data")) {
             CoroutineState::Complete(Err(e)) => assert_eq!(e.kind(), io::ErrorKind::WriteZero),
             other => panic!("expected the write error, got {other:?}"),
         }
-        assert!(run(&mut &mut [][..]).is_err());
+        let error = run(&mut &mut [][..]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::WriteZero);
     }
 }

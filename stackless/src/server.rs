@@ -12,6 +12,7 @@
 use std::io::{self, ErrorKind, Write};
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
+use std::rc::Rc;
 
 use mio::net::TcpStream;
 
@@ -43,7 +44,7 @@ pub struct NativeConnection {
 impl Connection for NativeConnection {
     type Shared = ();
 
-    fn start(stream: TcpStream, max_request: usize, _: &mut ()) -> io::Result<Self> {
+    fn start(stream: Rc<TcpStream>, max_request: usize, _: &mut ()) -> io::Result<Self> {
         Ok(NativeConnection {
             coroutine: Box::pin(connection(stream, max_request)),
         })
@@ -59,21 +60,21 @@ impl Connection for NativeConnection {
     }
 
     fn finish(self, _: &mut ()) {
-        // Dropping the coroutine drops the socket it owns, which closes it.
+        // Dropping the coroutine drops its share of the socket; the loop closes it.
     }
 }
 
 /// The coroutine serving one connection: read until `\n\n`, write `Hello ` + the request, return.
 /// The socket is non-blocking; each `yield` hands the loop what the coroutine waits for.
 pub fn connection(
-    stream: TcpStream,
+    stream: Rc<TcpStream>,
     max_request: usize,
 ) -> impl Coroutine<Yield = Wait, Return = Outcome> {
     #[coroutine]
     move || {
         let mut request = RequestBuffer::new(max_request);
         loop {
-            match fill(|buf| io::Read::read(&mut &stream, buf), &mut request) {
+            match fill(|buf| io::Read::read(&mut &*stream, buf), &mut request) {
                 // Drained the socket without a full request: wait for more bytes.
                 Ok(Fill::WouldBlock) => yield Wait::Readable,
                 // The whole request is here.
@@ -89,7 +90,7 @@ pub fn connection(
         let reply = request.into_reply();
         let mut written = 0;
         while written < reply.len() {
-            match (&stream).write(&reply[written..]) {
+            match (&*stream).write(&reply[written..]) {
                 // The peer cannot take more bytes.
                 Ok(0) => return Outcome::Failed(ErrorKind::WriteZero),
                 // A partial or full write: go on with the rest.
@@ -116,7 +117,7 @@ mod tests {
         let _client = std::net::TcpStream::connect(listener.local_addr()?)?;
         let (accepted, _) = listener.accept()?;
         accepted.set_nonblocking(true)?;
-        let mut co = Box::pin(connection(TcpStream::from_std(accepted), 100));
+        let mut co = Box::pin(connection(Rc::new(TcpStream::from_std(accepted)), 100));
         // Nothing was sent: the coroutine reads, gets WouldBlock and waits.
         assert_eq!(
             co.as_mut().resume(()),

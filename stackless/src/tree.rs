@@ -1,17 +1,13 @@
-//! `tree.py`: in-order traversal of the article's tree, each node delegating to its children with
-//! `yield from`; the demo prints `7 8 1 2 9 10 3 0 4 5 6 `.
+//! `tree.py`: in-order traversal of the article's tree, each node delegating to its children;
+//! the demo prints `7 8 1 2 9 10 3 0 4 5 6 `.
 //!
-//! Hard here: recursion. A stackless coroutine's state is a value of a type the compiler sizes
-//! at compile time, so a coroutine cannot contain itself: every level of recursive delegation
-//! must be boxed. [`native`], [`gen_block`] and [`genawaiter()`] therefore allocate once per node
-//! visited (counted by the test `stackless/tests/tree_allocs.rs` with
-//! [`CountingAlloc`](common::alloc_count::CountingAlloc)), and
-//! each value travels up through one `resume` (or `next`, or `poll`) per level, so a value at
-//! depth `d` costs `d` nested calls on the *caller's* stack (measured by the `stackful` crate's
-//! test `stackless_recursion_uses_the_callers_stack_per_level`: 96 to 112 bytes a level in a
-//! release build, up to ~500 in a debug one) and O(`d`) time. The alternative beside them,
-//! [`native_explicit_stack`], keeps the path in a `Vec`: a few allocations per traversal instead
-//! of one per node, O(1) work per value, any depth; but the recursion is gone from the code.
+//! Hard here: recursion. A stackless coroutine's state is a value the compiler sizes at compile
+//! time, so a coroutine cannot contain itself: every level of delegation (`yield from`) is boxed,
+//! and [`native`] (like [`gen_block()`] and [`genawaiter()`], in files of their own) allocates once
+//! per node (`stackless/tests/tree_allocs.rs` counts them). Each value travels up through one
+//! `resume` per level: a value at depth `d` costs O(`d`) time and `d` nested calls on the
+//! *caller's* stack (stackful's test `stackless_recursion_uses_the_callers_stack_per_level`
+//! measures them). [`explicit_stack`], kept for the benches, trades the recursion for a `Vec`.
 //! Easy: the tree is borrowed for the whole traversal (`&'a Node` across `yield`s) with no
 //! ceremony, and [`yield_from!`](crate::yield_from!) returns each subtree's node count.
 //!
@@ -26,22 +22,20 @@ use std::io::{self, Write};
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
 
-use genawaiter::GeneratorState;
-use genawaiter::rc::Co;
-
-use crate::flavour::{Flavour, check_available};
-use crate::yield_from;
 pub use common::tree::Node;
 
-/// The flavours this demo exists in ([`native_explicit_stack`] is tested beside them).
-pub const FLAVOURS: &[Flavour] = &[Flavour::Native, Flavour::Gen, Flavour::Genawaiter];
+use crate::flavour::Resume;
+use crate::yield_from;
 
-/// A boxed, recursive native traversal: what [`native`] returns for each node.
-pub type NativeVisit<'a> = Pin<Box<dyn Coroutine<Yield = u64, Return = u64> + 'a>>;
+pub mod explicit_stack;
+mod gen_block;
+mod genawaiter;
+pub use explicit_stack::{drain_native, native_explicit_stack};
+pub use {gen_block::gen_block, genawaiter::genawaiter};
 
 /// `Node.visit` as a native coroutine: yields the values in order and returns the number of nodes
 /// visited. One `Box` per node: a coroutine cannot hold a coroutine of its own type inline.
-pub fn native(node: &Node) -> NativeVisit<'_> {
+pub fn native(node: &Node) -> Pin<Box<dyn Coroutine<Yield = u64, Return = u64> + '_>> {
     Box::pin(
         #[coroutine]
         move || {
@@ -58,145 +52,33 @@ pub fn native(node: &Node) -> NativeVisit<'_> {
     )
 }
 
-/// One pending step of [`native_explicit_stack`].
-enum Step<'a> {
-    /// Expand this node: push its right children, its value, its left children.
-    Visit(&'a Node),
-    /// Yield this value.
-    Emit(u64),
-}
-
-/// The same traversal as [`native`] without recursion: one coroutine with an explicit stack of
-/// pending steps, so no allocation per node (only the `Vec` growing) and O(1) work per value.
-/// Returns the number of nodes visited.
-pub fn native_explicit_stack(
-    root: &Node,
-) -> impl Coroutine<Yield = u64, Return = u64> + Unpin + '_ {
-    #[coroutine]
-    move || {
-        let mut todo = vec![Step::Visit(root)];
-        let mut visited = 0;
-        while let Some(step) = todo.pop() {
-            match step {
-                Step::Visit(node) => {
-                    visited += 1;
-                    todo.extend(node.right.iter().rev().map(Step::Visit));
-                    todo.push(Step::Emit(node.value));
-                    todo.extend(node.left.iter().rev().map(Step::Visit));
-                }
-                Step::Emit(value) => yield value,
-            }
-        }
-        visited
-    }
-}
-
-/// `Node.visit` as recursive `gen` blocks: one boxed iterator per node; values are passed up by
-/// a `for` loop per level (`gen` blocks have no `yield from`).
-pub fn gen_block(node: &Node) -> Box<dyn Iterator<Item = u64> + '_> {
-    Box::new(gen move {
-        for child in &node.left {
-            for value in gen_block(child) {
-                yield value;
-            }
-        }
-        yield node.value;
-        for child in &node.right {
-            for value in gen_block(child) {
-                yield value;
-            }
-        }
-    })
-}
-
-/// One level of the `genawaiter` traversal: a boxed future (async recursion must be boxed) that
-/// yields through the shared `Co` and returns the number of nodes visited.
-fn visit_co<'a>(co: &'a Co<u64>, node: &'a Node) -> Pin<Box<dyn Future<Output = u64> + 'a>> {
-    Box::pin(async move {
-        let mut visited = 1;
-        for child in &node.left {
-            visited += visit_co(co, child).await;
-        }
-        co.yield_(node.value).await;
-        for child in &node.right {
-            visited += visit_co(co, child).await;
-        }
-        visited
-    })
-}
-
-/// `Node.visit` with `genawaiter`: recursive boxed futures sharing one `Co`; completes with the
-/// number of nodes visited.
-pub fn genawaiter(root: &Node) -> genawaiter::rc::Gen<u64, (), impl Future<Output = u64> + '_> {
-    genawaiter::rc::Gen::new(move |co| async move { visit_co(&co, root).await })
-}
-
-/// Runs a native traversal to the end, handing each value to `each`; returns the coroutine's
-/// return value (the number of nodes visited). Allocates nothing itself.
-pub fn drain_native<C>(mut co: C, mut each: impl FnMut(u64)) -> u64
-where
-    C: Coroutine<Yield = u64, Return = u64> + Unpin,
-{
+/// Runs a traversal to the end, handing each value to `each`; returns its return value (the
+/// number of nodes visited; `()` for a `gen` block). Allocates nothing itself.
+pub fn drain<R>(mut co: impl Resume<Yield = u64, Return = R>, mut each: impl FnMut(u64)) -> R {
     loop {
-        match Pin::new(&mut co).resume(()) {
+        match co.resume(()) {
             CoroutineState::Yielded(value) => each(value),
             CoroutineState::Complete(visited) => return visited,
         }
     }
 }
 
-/// Runs a `genawaiter` traversal to the end, handing each value to `each`; returns its return
-/// value (the number of nodes visited). Allocates nothing itself.
-pub fn drain_genawaiter<F>(
-    mut co: genawaiter::rc::Gen<u64, (), F>,
-    mut each: impl FnMut(u64),
-) -> u64
-where
-    F: Future<Output = u64>,
-{
-    loop {
-        match co.resume() {
-            GeneratorState::Yielded(value) => each(value),
-            GeneratorState::Complete(visited) => return visited,
-        }
-    }
-}
-
-/// Runs a native traversal to the end: the values in order and the coroutine's return value.
-pub fn collect_native<C>(co: C) -> (Vec<u64>, u64)
-where
-    C: Coroutine<Yield = u64, Return = u64> + Unpin,
-{
+/// Runs a traversal to the end: the values in order and its return value.
+pub fn collect<R>(co: impl Resume<Yield = u64, Return = R>) -> (Vec<u64>, R) {
     let mut values = Vec::new();
-    let visited = drain_native(co, |value| values.push(value));
+    let visited = drain(co, |value| values.push(value));
     (values, visited)
 }
 
-/// Runs a `genawaiter` traversal to the end: the values in order and its return value.
-pub fn collect_genawaiter<F>(co: genawaiter::rc::Gen<u64, (), F>) -> (Vec<u64>, u64)
-where
-    F: Future<Output = u64>,
-{
-    let mut values = Vec::new();
-    let visited = drain_genawaiter(co, |value| values.push(value));
-    (values, visited)
-}
-
-/// Writes `tree.py`'s output with the native flavour.
+/// Writes `tree.py`'s output.
 pub fn run(out: &mut impl Write) -> io::Result<()> {
-    run_flavour(Flavour::Native, out)
+    let root = Node::article();
+    run_with(native(&root), out)
 }
 
-/// Writes `tree.py`'s output with the given flavour (error if not in [`FLAVOURS`]).
-pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
-    check_available(flavour, FLAVOURS)?;
-    let root = Node::article();
-    let values = match flavour {
-        Flavour::Native => collect_native(native(&root)).0,
-        Flavour::Gen => gen_block(&root).collect(),
-        Flavour::Genawaiter => collect_genawaiter(genawaiter(&root)).0,
-        Flavour::Manual => unreachable!("refused by check_available"),
-    };
+/// Writes `tree.py`'s output with `co`, a traversal of the article's tree of any flavour.
+pub fn run_with(co: impl Resume<Yield = u64>, out: &mut impl Write) -> io::Result<()> {
+    let (values, _) = collect(co);
     for value in values {
         write!(out, "{value} ")?;
     }
@@ -206,64 +88,39 @@ pub fn run_flavour(flavour: Flavour, out: &mut impl Write) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavour::assert_output;
-
-    const EXPECTED: &str = "7 8 1 2 9 10 3 0 4 5 6 \n";
+    use crate::flavour::{Genawaiter, Iter};
+    use common::contracts::TREE;
+    use common::demo::assert_prints;
 
     #[test]
-    fn every_flavour_prints_the_contract() {
-        assert_output(FLAVOURS, run_flavour, EXPECTED);
+    fn prints_the_contract() {
+        assert_prints(run, TREE);
     }
 
     #[test]
-    fn explicit_stack_prints_the_contract_too() {
-        let (values, visited) = collect_native(native_explicit_stack(&Node::article()));
-        assert_eq!(values, [7, 8, 1, 2, 9, 10, 3, 0, 4, 5, 6]);
-        assert_eq!(visited, 11);
-    }
-
-    #[test]
-    fn every_traversal_yields_complete_trees_in_order() {
+    fn complete_trees_in_order() {
         for depth in [1, 2, 5, 9] {
             let tree = Node::complete(depth);
             let n = tree.len() as u64;
             let want: Vec<u64> = (0..n).collect();
-            assert_eq!(collect_native(native(&tree)), (want.clone(), n));
-            assert_eq!(
-                collect_native(native_explicit_stack(&tree)),
-                (want.clone(), n)
-            );
-            assert_eq!(gen_block(&tree).collect::<Vec<_>>(), want);
-            assert_eq!(collect_genawaiter(genawaiter(&tree)), (want, n));
+            assert_eq!(collect(native(&tree)), (want.clone(), n));
+            assert_eq!(collect(Iter(gen_block(&tree))), (want.clone(), ()));
+            assert_eq!(collect(Genawaiter(genawaiter(&tree))), (want, n));
         }
     }
 
+    /// Recursion runs on the caller's stack, up to ~500 bytes a level in a debug build: 5 MB at
+    /// depth 10,000, more than a test thread's 2 MiB, so run on a thread with a 32 MiB stack.
     #[test]
-    fn explicit_stack_handles_depth_10_000_on_a_test_thread() {
+    fn depth_10_000_given_a_big_enough_caller_stack() {
         let chain = Node::left_chain(10_000);
-        let (values, visited) = collect_native(native_explicit_stack(&chain));
-        assert_eq!(visited, 10_000);
-        assert!(values.iter().copied().eq(0..10_000));
-    }
-
-    /// Recursive delegation resumes one level per tree level for every value: the caller's stack
-    /// must hold `depth` nested resume frames. Measured (stackful's test
-    /// `stackless_recursion_uses_the_callers_stack_per_level`) at up to ~500 bytes a level in a
-    /// debug build, so depth 10,000 needs ~5 MB, more than a test thread's 2 MiB: run on a
-    /// thread whose stack we chose for it.
-    #[test]
-    fn recursive_flavours_handle_depth_10_000_given_a_big_enough_caller_stack() {
-        const CALLER_STACK: usize = 32 << 20; // reserved, touched only as deep as used
-        let result = std::thread::Builder::new()
-            .stack_size(CALLER_STACK)
-            .spawn(|| {
-                let chain = Node::left_chain(10_000);
-                let want: Vec<u64> = (0..10_000).collect();
-                assert_eq!(collect_native(native(&chain)), (want.clone(), 10_000));
-                assert_eq!(gen_block(&chain).collect::<Vec<_>>(), want);
-                assert_eq!(collect_genawaiter(genawaiter(&chain)), (want, 10_000));
-            })
-            .map(|t| t.join());
-        assert!(matches!(result, Ok(Ok(()))), "deep traversal failed");
+        let want: Vec<u64> = (0..10_000).collect();
+        let caller = std::thread::Builder::new().stack_size(32 << 20);
+        let traverse = move || {
+            assert_eq!(collect(native(&chain)), (want.clone(), 10_000));
+            assert_eq!(collect(Iter(gen_block(&chain))), (want.clone(), ()));
+            assert_eq!(collect(Genawaiter(genawaiter(&chain))), (want, 10_000));
+        };
+        caller.spawn(traverse).unwrap().join().unwrap();
     }
 }

@@ -33,3 +33,18 @@ fn writes_large_replies_in_parts() -> Result<()> {
 fn holds_new_clients_at_the_connection_limit() -> Result<()> {
     scenarios::connection_limit::<NativeConnection>()
 }
+
+#[test]
+fn closes_cleanly_after_a_reply_to_a_client_that_sent_more() -> Result<()> {
+    scenarios::trailing_bytes_close_cleanly::<NativeConnection>()
+}
+
+#[test]
+fn drip_clients_cannot_hold_every_slot() -> Result<()> {
+    scenarios::drip_clients_cannot_lock_others_out::<NativeConnection>()
+}
+
+#[test]
+fn gives_memory_back_after_a_flood() -> Result<()> {
+    scenarios::memory_returns_after_a_flood::<NativeConnection>()
+}

@@ -1,6 +1,6 @@
 //! The server's command line, shared by every implementation so they all take the same options.
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -25,7 +25,12 @@ pub struct ServerOptions {
     /// Seconds a connection may make no progress before it is closed (fractions allowed).
     #[arg(long = "idle-timeout", default_value = "10", value_parser = parse_seconds)]
     pub idle_timeout: Duration,
-    /// Most connections open at once; beyond that, new ones wait in the listen queue.
+    /// Seconds from accept within which a connection must have sent its whole request and taken
+    /// its reply, however steadily it trickles bytes; then it is closed (fractions allowed).
+    #[arg(long = "request-timeout", default_value = "30", value_parser = parse_seconds)]
+    pub request_timeout: Duration,
+    /// Most connections open at once; beyond that, new ones wait in the listen queue, or take the
+    /// slot of the incomplete request that has waited longest (at least a second).
     #[arg(long, default_value_t = 10_000, value_parser = RangedU64ValueParser::<usize>::new().range(1..))]
     pub max_connections: usize,
 }
@@ -37,6 +42,7 @@ impl Default for ServerOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             max_request: 65536,
             idle_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
             max_connections: 10_000,
         }
     }
@@ -55,7 +61,8 @@ fn parse_seconds(text: &str) -> Result<Duration, String> {
 
 /// The `server` example of each crate: parses the command line (usage errors exit 2), raises the
 /// fd limit, binds, prints `listening on IP:PORT` (flushed) and serves until SIGINT/SIGTERM, then
-/// prints what it did to stderr and exits 0.
+/// prints what it did to stderr and exits 0. A closed stderr loses the messages, never the exit
+/// code.
 pub fn serve_cli<C: Connection>(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     let opts = match ServerOptions::try_parse_from(args) {
         // Valid options.
@@ -68,7 +75,7 @@ pub fn serve_cli<C: Connection>(args: impl IntoIterator<Item = std::ffi::OsStrin
         Ok(()) => ExitCode::SUCCESS,
         // Could not bind, or the event loop failed.
         Err(e) => {
-            eprintln!("server: {e:#}");
+            let _ = writeln!(io::stderr(), "server: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -77,7 +84,11 @@ pub fn serve_cli<C: Connection>(args: impl IntoIterator<Item = std::ffi::OsStrin
 /// What [`serve_cli`] does once the options are parsed; returns when a signal stopped the server.
 pub fn serve_with<C: Connection>(opts: &ServerOptions) -> anyhow::Result<()> {
     if let Err(e) = raise_fd_limit() {
-        eprintln!("server: could not raise the open-file limit: {e}");
+        // A warning; with stderr closed there is nowhere to give it.
+        let _ = writeln!(
+            io::stderr(),
+            "server: could not raise the open-file limit: {e}"
+        );
     }
     let mut server =
         EventLoop::<C>::bind(opts).with_context(|| format!("cannot listen on {}", opts.addr))?;
@@ -92,7 +103,8 @@ pub fn serve_with<C: Connection>(opts: &ServerOptions) -> anyhow::Result<()> {
     let stats = server
         .run_until(Shutdown::Signal)
         .context("event loop failed")?;
-    eprintln!("server: stopped; {stats:?}");
+    // The report of a server that stopped as asked; a closed stderr does not make that a failure.
+    let _ = writeln!(io::stderr(), "server: stopped; {stats:?}");
     Ok(())
 }
 
@@ -109,6 +121,7 @@ mod tests {
         let opts = parse(&[])?;
         assert_eq!(opts.max_request, 65536);
         assert_eq!(opts.idle_timeout, Duration::from_secs(10));
+        assert_eq!(opts.request_timeout, Duration::from_secs(30));
         assert_eq!(opts.max_connections, 10_000);
         Ok(())
     }
@@ -122,7 +135,10 @@ mod tests {
             "0.5",
             "--max-request",
             "9",
+            "--request-timeout",
+            "3",
         ])?;
+        assert_eq!(opts.request_timeout, Duration::from_secs(3));
         assert_eq!(opts.addr.port(), 0);
         assert_eq!(opts.idle_timeout, Duration::from_millis(500));
         assert_eq!(opts.max_request, 9);
@@ -135,6 +151,8 @@ mod tests {
             &["--addr", "nowhere"][..],
             &["--idle-timeout", "-1"],
             &["--idle-timeout", "0"],
+            &["--request-timeout", "0"],
+            &["--request-timeout", "soon"],
             &["--max-request", "0"],
             &["--max-connections", "x"],
             &["--bogus"],

@@ -1,7 +1,16 @@
 //! The protocol: a client sends bytes ending in `\n\n`; the server answers `Hello ` followed by
 //! the bytes before the terminator, then closes. The terminator may arrive split across reads.
+//!
+//! Closing cleanly: bytes the client sent after the terminator are not part of the request, but a
+//! socket closed with unread bytes in it sends a reset, which makes the client's read of the reply
+//! fail (and some stacks then drop reply bytes not yet read). So after the reply a server shuts
+//! down its write side (the client reads the reply, then end of stream) and reads and drops what
+//! the client still sends, for at most [`CLOSE_LINGER`] and [`CLOSE_DRAIN_LIMIT`] bytes, until the
+//! client closes too ([`drain`], [`close_blocking`]).
 
 use std::io::{self, ErrorKind, Read, Write};
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
 
 /// The end of a request.
 pub const TERMINATOR: &[u8] = b"\n\n";
@@ -10,6 +19,10 @@ pub const GREETING: &[u8] = b"Hello ";
 /// How many bytes one `read` asks for. Small on purpose: the stackful server reads into a buffer on
 /// the coroutine's own (small) stack, and a request is usually a few bytes.
 pub const READ_CHUNK: usize = 2048;
+/// The longest a server waits, after its reply, for the client to close its side.
+pub const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// The most bytes a server reads and drops after its reply before closing anyway.
+pub const CLOSE_DRAIN_LIMIT: usize = 1 << 20;
 
 /// Where a request stands after some bytes were added to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +46,12 @@ pub enum Outcome {
     ClosedEarly,
     /// The client stayed silent longer than `--idle-timeout`.
     TimedOut,
+    /// The request and its reply were not done within `--request-timeout` of the accept, however
+    /// steadily the client trickled bytes.
+    TooSlow,
+    /// The connection table was full and a new client was waiting: this connection, the one that
+    /// had waited longest on an incomplete request, was closed to make room.
+    Evicted,
     /// An I/O error such as a reset ended the connection.
     Failed(ErrorKind),
 }
@@ -50,7 +69,8 @@ impl Outcome {
 
 /// The bytes of one request as they arrive, kept with the reply's greeting in front so that the
 /// reply needs no copy. Allocates nothing until the first byte arrives, so an idle connection
-/// costs only the struct itself.
+/// costs only the struct itself, and grows with what arrived (at most doubling, and never past
+/// the greeting plus the limit), so a client that trickles a few bytes pins a few bytes.
 #[derive(Debug)]
 pub struct RequestBuffer {
     /// `GREETING` followed by the request bytes received so far (empty before the first byte).
@@ -87,7 +107,20 @@ impl RequestBuffer {
     /// ```
     pub fn push(&mut self, bytes: &[u8]) -> Progress {
         if self.buf.is_empty() {
+            self.buf.reserve_exact(GREETING.len() + bytes.len());
             self.buf.extend_from_slice(GREETING);
+        }
+        // Keep at most the limit (plus one byte, which says "too large"): what is past it is
+        // never looked at, so it is not stored either.
+        let room = (GREETING.len() + self.max_request + 1).saturating_sub(self.buf.len());
+        let bytes = &bytes[..bytes.len().min(room)];
+        let wanted = self.buf.len() + bytes.len();
+        if wanted > self.buf.capacity() {
+            // Double, as `Vec` would, but never past the largest request.
+            let cap = wanted
+                .max(2 * self.buf.capacity())
+                .min(GREETING.len() + self.max_request + 1);
+            self.buf.reserve_exact(cap - self.buf.len());
         }
         self.buf.extend_from_slice(bytes);
         let received = self.buf.len() - GREETING.len();
@@ -160,6 +193,74 @@ pub fn fill(
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             // Anything else (reset, ...) ends the connection.
             Err(e) => return Err(e),
+        }
+    }
+}
+
+/// What [`drain`] saw when it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Drain {
+    /// Nothing more to read for now: wait until readable (or the linger ends).
+    WouldBlock,
+    /// The client closed its side, or the connection failed: close now.
+    Closed,
+    /// The client sent [`CLOSE_DRAIN_LIMIT`] bytes after its request: close now anyway.
+    OverLimit,
+}
+
+/// After the reply (and the write side shut down), reads and drops what the client still sends,
+/// from a non-blocking source, until it would block, ends, or `drained` (the bytes dropped so far
+/// on this connection) reaches [`CLOSE_DRAIN_LIMIT`].
+///
+/// ```
+/// use common::server::{Drain, drain};
+/// let mut trailing = &b"more bytes after the request"[..];
+/// let mut drained = 0;
+/// assert_eq!(drain(|buf| std::io::Read::read(&mut trailing, buf), &mut drained), Drain::Closed);
+/// assert_eq!(drained, 28);
+/// ```
+pub fn drain(mut read: impl FnMut(&mut [u8]) -> io::Result<usize>, drained: &mut usize) -> Drain {
+    let mut chunk = [0u8; 4 * READ_CHUNK];
+    loop {
+        if *drained >= CLOSE_DRAIN_LIMIT {
+            return Drain::OverLimit;
+        }
+        match read(&mut chunk) {
+            // End of stream: the client is done too.
+            Ok(0) => return Drain::Closed,
+            // More bytes after the request: drop them.
+            Ok(n) => *drained += n,
+            // Nothing more for now.
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Drain::WouldBlock,
+            // A signal interrupted the call: try again.
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            // Reset or another error: nothing left to be clean about.
+            Err(_) => return Drain::Closed,
+        }
+    }
+}
+
+/// Closes a blocking socket cleanly after its reply: shuts down the write side, then reads and
+/// drops what the client still sends until it closes, for at most [`CLOSE_LINGER`] and
+/// [`CLOSE_DRAIN_LIMIT`] bytes (changes the socket's read timeout). Used by the
+/// thread-per-connection baseline; the event loop does the same with [`drain`].
+pub fn close_blocking(stream: &std::net::TcpStream) {
+    if stream.shutdown(Shutdown::Write).is_err() {
+        return; // already reset
+    }
+    let until = Instant::now() + CLOSE_LINGER;
+    let mut drained = 0;
+    let mut chunk = [0u8; 4 * READ_CHUNK];
+    while drained < CLOSE_DRAIN_LIMIT {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match (&mut &*stream).read(&mut chunk) {
+            Ok(0) => return,
+            Ok(n) => drained += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return,
         }
     }
 }
@@ -258,6 +359,44 @@ mod tests {
     #[test]
     fn idle_request_allocates_nothing() {
         assert_eq!(RequestBuffer::new(10).buf.capacity(), 0);
+    }
+
+    #[test]
+    fn the_buffer_grows_with_what_arrived_and_never_past_the_limit() {
+        let max = 65536;
+        let mut request = RequestBuffer::new(max);
+        assert_eq!(request.push(b"a"), Progress::NeedMore);
+        assert!(request.buf.capacity() <= 2 * (GREETING.len() + 1));
+        let mut sent = 1;
+        while sent < 40_000 {
+            assert_eq!(request.push(&[b'b'; 7]), Progress::NeedMore);
+            sent += 7;
+            let cap = request.buf.capacity();
+            assert!(cap <= 2 * (GREETING.len() + sent), "{cap} for {sent} bytes");
+        }
+        // A flood far past the limit keeps no more than the limit.
+        assert_eq!(request.push(&vec![b'c'; 1 << 20]), Progress::TooLarge);
+        assert!(request.buf.capacity() <= GREETING.len() + max + 1);
+        // The limit itself still fits.
+        let mut exact = RequestBuffer::new(max);
+        let body = vec![b'd'; max - 2];
+        assert_eq!(
+            exact.push(&[&body[..], b"\n\n"].concat()),
+            Progress::Complete
+        );
+        assert_eq!(exact.request().len(), max - 2);
+    }
+
+    #[test]
+    fn drain_stops_at_its_limit() {
+        let mut endless = std::io::repeat(b'x');
+        let mut drained = 0;
+        assert_eq!(drain(|b| endless.read(b), &mut drained), Drain::OverLimit);
+        assert!((CLOSE_DRAIN_LIMIT..CLOSE_DRAIN_LIMIT + 4 * READ_CHUNK).contains(&drained));
+        let mut nothing_yet = |_: &mut [u8]| Err(io::Error::from(ErrorKind::WouldBlock));
+        let mut none = 0;
+        assert_eq!(drain(&mut nothing_yet, &mut none), Drain::WouldBlock);
+        assert_eq!(none, 0);
     }
 
     #[test]

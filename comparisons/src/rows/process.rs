@@ -16,7 +16,9 @@ use super::{MARK, Style, managed_sample, ns_since, preempt_sample, spin_for, tas
 use crate::placement::{CpuCheck, Ends};
 use crate::procfs;
 use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Scheduler};
-use crate::sys::{Pipe, fork_with, gettid, read_exact, read_exact_raw, wait, write_all_raw};
+use crate::sys::{
+    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all_raw,
+};
 use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
 use crate::work::cpu_work;
 use anyhow::{Context, Result, bail};
@@ -34,19 +36,23 @@ fn fork_held(count: usize, report: fn() -> i64) -> Result<(Vec<i32>, Pipe, Pipe)
     let ready = Pipe::new()?;
     let hold = Pipe::new()?;
     let mut pids = Vec::with_capacity(count);
-    let (rw, hr, hw) = (ready.w, hold.r, hold.w);
+    let (rw, hr, hw) = (ready.writer()?, hold.reader(), hold.writer()?);
     for _ in 0..count {
-        let pid = fork_with(move || {
-            // SAFETY: closing the child's inherited copy of hold's write end, so that the
-            // parent closing its copy gives this child end of file.
-            unsafe { libc::close(hw) };
-            if !write_all_raw(rw, &report().to_ne_bytes()) {
-                return 1;
-            }
-            let mut b = [0u8; 1];
-            read_exact_raw(hr, &mut b);
-            0
-        });
+        // SAFETY: the child only closes, writes and reads pipes and calls `report` (`gettid` or a
+        // constant): async-signal-safe calls only.
+        let pid = unsafe {
+            fork_with(move || {
+                // SAFETY: the child's inherited copy of hold's write end is closed, so that the
+                // parent closing its copy gives this child end of file; it is not used again.
+                close_in_child(hw);
+                if !write_all_raw(rw, &report().to_ne_bytes()) {
+                    return 1;
+                }
+                let mut b = [0u8; 1];
+                read_exact_raw(hr, &mut b);
+                0
+            })
+        };
         match pid {
             Ok(p) => pids.push(p),
             Err(e) => {
@@ -71,7 +77,7 @@ fn read_reports(ready: &Pipe, count: usize) -> Result<Vec<i64>> {
     let mut buf = [0u8; 8];
     (0..count)
         .map(|_| {
-            read_exact(ready.r, &mut buf)?;
+            read_exact(ready.reader(), &mut buf)?;
             Ok(i64::from_ne_bytes(buf))
         })
         .collect()
@@ -87,10 +93,14 @@ fn process_round_trips(plan: &Plan, ends: Ends) -> Result<TimingSample> {
     let other = ends.other;
     // The child serves until asked to stop; if this process dies first, the kernel kills it.
     // The parent's copy of the echo's ends is closed when `fork_with` drops the closure.
-    let pid = fork_with(move || {
-        let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
-        i32::from(!echo.serve(other))
-    })?;
+    // SAFETY: the child makes only system calls (prctl, sched_setaffinity, read, write, getcpu)
+    // on its own stack and fds, and allocates nothing: async-signal-safe.
+    let pid = unsafe {
+        fork_with(move || {
+            let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+            i32::from(!echo.serve(other))
+        })
+    }?;
     let mut x = 0u32;
     let mut check = CpuCheck::default();
     let timed = time_ops(plan, |n| {
@@ -159,12 +169,13 @@ impl Style for Process {
 
     fn create(plan: &Plan) -> Result<TimingSample> {
         let p = Pipe::new()?;
-        let w = p.w;
+        let w = p.writer()?;
         time_ops(plan, |n| {
             for _ in 0..n {
-                let pid = fork_with(move || i32::from(!write_all_raw(w, b"x")))?;
+                // SAFETY: the child only writes to a pipe.
+                let pid = unsafe { fork_with(move || i32::from(!write_all_raw(w, b"x"))) }?;
                 let mut b = [0u8; 1];
-                read_exact(p.r, &mut b)?;
+                read_exact(p.reader(), &mut b)?;
                 wait(pid)?;
             }
             Ok(())
@@ -187,13 +198,16 @@ impl Style for Process {
     fn address(written: u64) -> Result<u64> {
         MARK.store(0, Ordering::SeqCst);
         let p = Pipe::new()?;
-        let w = p.w;
-        let pid = fork_with(move || {
-            MARK.store(written, Ordering::SeqCst);
-            i32::from(!write_all_raw(w, b"x"))
-        })?;
+        let w = p.writer()?;
+        // SAFETY: the child only stores to an atomic and writes to a pipe.
+        let pid = unsafe {
+            fork_with(move || {
+                MARK.store(written, Ordering::SeqCst);
+                i32::from(!write_all_raw(w, b"x"))
+            })
+        }?;
         let mut b = [0u8; 1];
-        read_exact(p.r, &mut b)?;
+        read_exact(p.reader(), &mut b)?;
         wait(pid)?;
         Ok(MARK.load(Ordering::SeqCst))
     }
@@ -204,7 +218,7 @@ impl Style for Process {
         const PROBE: u64 = 3;
         let spinners = super::cores();
         let msgs = Pipe::new()?;
-        let w = msgs.w;
+        let w = msgs.writer()?;
         let send = move |tag: u64, t: u64| {
             let mut m = [0u8; 16];
             m[..8].copy_from_slice(&tag.to_ne_bytes());
@@ -215,7 +229,7 @@ impl Style for Process {
         let (mut starts, mut ends, mut probe) = (Vec::new(), Vec::new(), None);
         let read_one = |starts: &mut Vec<u64>, ends: &mut Vec<u64>, probe: &mut Option<u64>| {
             let mut m = [0u8; 16];
-            read_exact(msgs.r, &mut m)?;
+            read_exact(msgs.reader(), &mut m)?;
             let (tag, t) = (
                 u64::from_ne_bytes(m[..8].try_into().unwrap_or_default()),
                 u64::from_ne_bytes(m[8..].try_into().unwrap_or_default()),
@@ -230,17 +244,21 @@ impl Style for Process {
         };
         let run = (|| -> Result<u64> {
             for _ in 0..spinners {
-                pids.push(fork_with(move || {
-                    let mut ok = true;
-                    let end = spin_for(spin, |s| ok = send(START, s));
-                    i32::from(!(ok && send(END, end)))
-                })?);
+                // SAFETY: the child reads the clock and writes to a pipe.
+                pids.push(unsafe {
+                    fork_with(move || {
+                        let mut ok = true;
+                        let end = spin_for(spin, |s| ok = send(START, s));
+                        i32::from(!(ok && send(END, end)))
+                    })
+                }?);
             }
             while starts.len() + ends.len() < spinners {
                 read_one(&mut starts, &mut ends, &mut probe)?;
             }
             let runnable_at = mono_ns();
-            pids.push(fork_with(move || i32::from(!send(PROBE, mono_ns())))?);
+            // SAFETY: the child reads the clock and writes to a pipe.
+            pids.push(unsafe { fork_with(move || i32::from(!send(PROBE, mono_ns()))) }?);
             while ends.len() < spinners || probe.is_none() {
                 read_one(&mut starts, &mut ends, &mut probe)?;
             }
@@ -261,10 +279,13 @@ impl Style for Process {
         let t = std::time::Instant::now();
         let mut pids = Vec::new();
         for _ in 0..units {
-            pids.push(fork_with(move || {
-                cpu_work(iters);
-                0
-            })?);
+            // SAFETY: the child only computes.
+            pids.push(unsafe {
+                fork_with(move || {
+                    cpu_work(iters);
+                    0
+                })
+            }?);
         }
         for p in pids {
             wait(p)?;

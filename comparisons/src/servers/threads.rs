@@ -1,14 +1,19 @@
 //! The thread-per-connection baseline: `std::net` blocking sockets, one OS thread per client,
-//! the same [`serve_blocking`] handler the stackful server runs inside its coroutines.
+//! the same [`serve_blocking`] handler the stackful server runs inside its coroutines, with the
+//! same request deadline (each read and write waits at most until it) and the same clean close
+//! after the reply ([`close_blocking`]). It does not evict slow requests when full: a new client
+//! waits in the listen queue until a thread's connection ends (at the latest at the deadline).
 
+use std::io::{self, ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use common::server::{
-    ServerOptions, bind_listener, is_resource_exhausted, raise_fd_limit, serve_blocking,
+    Outcome, ServerOptions, bind_listener, close_blocking, is_resource_exhausted, raise_fd_limit,
+    serve_blocking,
 };
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -62,10 +67,9 @@ fn accept_loop(listener: &TcpListener, opts: &ServerOptions) {
         match listener.accept() {
             // A client: serve it on a thread of its own.
             Ok((stream, _)) => {
-                let (slots2, max_request, idle) =
-                    (slots.clone(), opts.max_request, opts.idle_timeout);
+                let (slots2, opts2) = (slots.clone(), opts.clone());
                 let spawned = thread::Builder::new().spawn(move || {
-                    serve(&stream, max_request, idle);
+                    serve(&stream, &opts2);
                     slots2.give();
                 });
                 if spawned.is_err() {
@@ -84,9 +88,50 @@ fn accept_loop(listener: &TcpListener, opts: &ServerOptions) {
     }
 }
 
-fn serve(stream: &TcpStream, max_request: usize, idle: Duration) {
-    // A read or write that makes no progress for the idle timeout fails with WouldBlock.
-    if stream.set_read_timeout(Some(idle)).is_ok() && stream.set_write_timeout(Some(idle)).is_ok() {
-        let _ = serve_blocking(stream, max_request);
+fn serve(stream: &TcpStream, opts: &ServerOptions) {
+    let deadlined = Deadlined {
+        stream,
+        idle: opts.idle_timeout,
+        until: Instant::now() + opts.request_timeout,
+    };
+    if serve_blocking(deadlined, opts.max_request) == Outcome::Answered {
+        close_blocking(stream);
+    }
+}
+
+/// A blocking socket whose every read and write waits at most the idle timeout and never past
+/// the request deadline (then it fails with `TimedOut`).
+struct Deadlined<'a> {
+    stream: &'a TcpStream,
+    idle: Duration,
+    until: Instant,
+}
+
+impl Deadlined<'_> {
+    /// How long the next call may wait.
+    fn patience(&self) -> io::Result<Duration> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ErrorKind::TimedOut.into());
+        }
+        Ok(left.min(self.idle))
+    }
+}
+
+impl Read for Deadlined<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.patience()?))?;
+        (&mut &*self.stream).read(buf)
+    }
+}
+
+impl Write for Deadlined<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.patience()?))?;
+        (&mut &*self.stream).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }

@@ -1,5 +1,8 @@
 //! The tokio baseline: one task per connection on tokio's current-thread or multi-thread
-//! runtime, reading with `readable` + `try_read` through the same framing as the other servers.
+//! runtime, reading with `readable` + `try_read` through the same framing as the other servers,
+//! with the same request deadline (the whole exchange in a `timeout`) and the same clean close
+//! after the reply (shut down the write side, [`drain`] for at most [`CLOSE_LINGER`]). It does not
+//! evict slow requests when full: a new client waits for a permit (at the latest the deadline).
 
 use std::io::{self, ErrorKind};
 use std::sync::Arc;
@@ -7,9 +10,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use common::server::{
-    Fill, Outcome, RequestBuffer, ServerOptions, bind_listener, fill, is_resource_exhausted,
-    raise_fd_limit,
+    CLOSE_LINGER, Drain, Fill, Outcome, RequestBuffer, ServerOptions, bind_listener, drain, fill,
+    is_resource_exhausted, raise_fd_limit,
 };
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::Semaphore;
@@ -61,10 +65,14 @@ async fn serve(opts: ServerOptions) -> anyhow::Result<()> {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 // A client: serve it in a task of its own.
-                Ok((stream, _)) => {
+                Ok((mut stream, _)) => {
                     let (max_request, idle) = (opts.max_request, opts.idle_timeout);
+                    let deadline = opts.request_timeout;
                     tokio::spawn(async move {
-                        handle(stream, max_request, idle).await;
+                        let served = timeout(deadline, handle(&stream, max_request, idle)).await;
+                        if served == Ok(Outcome::Answered) {
+                            close_cleanly(&mut stream).await;
+                        }
                         drop(permit);
                     });
                 }
@@ -81,8 +89,25 @@ async fn serve(opts: ServerOptions) -> anyhow::Result<()> {
     }
 }
 
+/// After the reply: shuts down the write side and drops what the client still sends until it
+/// closes, for at most [`CLOSE_LINGER`], so that the client reads the reply and end of stream.
+async fn close_cleanly(stream: &mut TcpStream) {
+    if stream.shutdown().await.is_err() {
+        return;
+    }
+    let mut drained = 0;
+    let _ = timeout(CLOSE_LINGER, async {
+        while stream.readable().await.is_ok() {
+            if drain(|buf| stream.try_read(buf), &mut drained) != Drain::WouldBlock {
+                return;
+            }
+        }
+    })
+    .await;
+}
+
 /// Serves one connection: read until `\n\n` (each wait bounded by the idle timeout), reply.
-async fn handle(stream: TcpStream, max_request: usize, idle: Duration) -> Outcome {
+async fn handle(stream: &TcpStream, max_request: usize, idle: Duration) -> Outcome {
     let mut request = RequestBuffer::new(max_request);
     loop {
         match timeout(idle, stream.readable()).await {

@@ -148,6 +148,13 @@ pub fn run_workload(tasks: usize, steps: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use common::contracts::SCHEDULER;
+    use common::demo::assert_prints;
+
+    #[test]
+    fn prints_the_contract() {
+        assert_prints(run, SCHEDULER);
+    }
 
     struct Guard(Rc<Cell<u32>>);
 
@@ -208,6 +215,12 @@ mod tests {
         );
         assert_eq!(sched.panics().len(), 1);
         Ok(())
+    }
+
+    #[test]
+    fn workload_checksum_counts_every_step() {
+        assert_eq!(run_workload(0, 10), 0);
+        assert_eq!(run_workload(3, 4), 12 * 13 / 2);
     }
 
     #[test]
