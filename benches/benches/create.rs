@@ -1,15 +1,20 @@
 //! `create`: the cost of creating a coroutine, running it to completion (one suspension, two
 //! resumes) and dropping it, for every style side by side, with a thread's spawn + join for scale.
+//!
+//! Each coroutine is resumed through a handle the compiler cannot see through (a `dyn Coroutine`
+//! for the native ones and the hand-written state machine, the genawaiter handle behind
+//! `black_box`), and each creation's result is the next one's input, so no creation can be folded
+//! into a constant.
 #![feature(coroutine_trait)]
 
 use std::hint::black_box;
 use std::ops::{Coroutine, CoroutineState};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::thread;
 use std::time::Duration;
 
 use benches::create::{create_fresh, create_pooled, create_pooled_drop_suspended};
-use benches::identity;
+use benches::identity::{self, Handle};
 use common::style::Style;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use genawaiter::GeneratorState;
@@ -23,21 +28,24 @@ const WARM_UP: Duration = Duration::from_secs(1);
 /// gets tens of thousands of iterations.
 const MEASUREMENT: Duration = Duration::from_secs(3);
 
-/// Resumes a native coroutine with 1, then 0, and sums what it yields and returns (2 + 3), as
+/// Keeps the value carried from one creation to the next small (the same mask for every style).
+const CARRY: u64 = 1023;
+
+/// Resumes a coroutine with `x`, then 0, and sums what it yields and returns (2x + 3), as
 /// `benches::create`'s subjects do for corosensei.
-fn drive_native<C: Coroutine<u64, Yield = u64, Return = u64>>(mut co: Pin<&mut C>) -> u64 {
+fn drive_native(mut co: Pin<&mut dyn Coroutine<u64, Yield = u64, Return = u64>>, x: u64) -> u64 {
     let value = |s| match s {
-        CoroutineState::Yielded(x) | CoroutineState::Complete(x) => x,
+        CoroutineState::Yielded(v) | CoroutineState::Complete(v) => v,
     };
-    value(co.as_mut().resume(black_box(1))) + value(co.as_mut().resume(black_box(0)))
+    value(co.as_mut().resume(x)) + value(co.as_mut().resume(0))
 }
 
 /// The same two resumes for a genawaiter generator, given its `resume_with`.
-fn drive_genawaiter(mut resume_with: impl FnMut(u64) -> GeneratorState<u64, u64>) -> u64 {
+fn drive_genawaiter(mut resume_with: impl FnMut(u64) -> GeneratorState<u64, u64>, x: u64) -> u64 {
     let value = |s| match s {
-        GeneratorState::Yielded(x) | GeneratorState::Complete(x) => x,
+        GeneratorState::Yielded(v) | GeneratorState::Complete(v) => v,
     };
-    value(resume_with(black_box(1))) + value(resume_with(black_box(0)))
+    value(resume_with(x)) + value(resume_with(0))
 }
 
 fn create(c: &mut Criterion) {
@@ -47,34 +55,65 @@ fn create(c: &mut Criterion) {
         .measurement_time(MEASUREMENT)
         .throughput(Throughput::Elements(1));
 
+    // The hand-written twin of `native_once`, boxed and held as a `dyn Coroutine`.
+    g.bench_function(Style::Manual.name(), |b| {
+        let mut x = 0u64;
+        b.iter(|| {
+            let mut co: Handle<u64> = black_box(Box::pin(identity::ManualOnce::default()));
+            x = drive_native(co.as_mut(), x) & CARRY;
+            x
+        });
+    });
+
     // The coroutine's state lives in the caller's frame: creating it is writing a few words.
     g.bench_function(Style::NativePinned.name(), |b| {
-        b.iter(|| drive_native(std::pin::pin!(identity::native_once())));
+        let mut x = 0u64;
+        b.iter(|| {
+            let co: Pin<&mut dyn Coroutine<u64, Yield = u64, Return = u64>> =
+                pin!(identity::native_once());
+            x = drive_native(black_box(co), x) & CARRY;
+            x
+        });
     });
 
     // `black_box` on the box keeps the compiler from proving the allocation unused.
     g.bench_function(Style::NativeBoxed.name(), |b| {
-        b.iter(|| drive_native(black_box(Box::pin(identity::native_once())).as_mut()));
+        let mut x = 0u64;
+        b.iter(|| {
+            let mut co: Handle<u64> = black_box(Box::pin(identity::native_once()));
+            x = drive_native(co.as_mut(), x) & CARRY;
+            x
+        });
     });
 
     g.bench_function(Style::GenawaiterStack.name(), |b| {
+        let mut x = 0u64;
         b.iter(|| {
             genawaiter::stack::let_gen_using!(generator, identity::genawaiter_stack_once);
-            drive_genawaiter(|x| generator.resume_with(x))
+            // the macro binds a `&mut Gen` to the generator it pins on the stack
+            let h = black_box(generator);
+            x = drive_genawaiter(|v| h.resume_with(v), x) & CARRY;
+            x
         });
     });
 
     g.bench_function(Style::GenawaiterRc.name(), |b| {
+        let mut x = 0u64;
         b.iter(|| {
             let mut generator = genawaiter::rc::Gen::new(identity::genawaiter_rc_once);
-            drive_genawaiter(|x| generator.resume_with(x))
+            let h = black_box(&mut generator);
+            x = drive_genawaiter(|v| h.resume_with(v), x) & CARRY;
+            x
         });
     });
 
     g.bench_function(Style::GenawaiterSync.name(), |b| {
+        let mut x = 0u64;
         b.iter(|| {
             let mut generator = genawaiter::sync::Gen::new(identity::genawaiter_sync_once);
-            drive_genawaiter(|x| generator.resume_with(x))
+            let h = black_box(&mut generator);
+            x = drive_genawaiter(|v| h.resume_with(v), x) & CARRY;
+            x
         });
     });
 
@@ -86,17 +125,25 @@ fn create(c: &mut Criterion) {
     // The same coroutine on a stack from a warm pool: no system call.
     g.bench_function(Style::CorosenseiPooled.name(), |b| {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        b.iter(|| create_pooled(&mut pool).ok());
+        b.iter(|| create_pooled(black_box(&mut pool)).ok());
     });
 
     // Dropped while suspended: the pool recovers the stack by a forced unwind of the coroutine.
     g.bench_function(Style::CorosenseiPooledDropSuspended.name(), |b| {
         let mut pool = StackPool::new(SMALL_STACK_SIZE);
-        b.iter(|| create_pooled_drop_suspended(&mut pool).ok());
+        b.iter(|| create_pooled_drop_suspended(black_box(&mut pool)).ok());
     });
 
     g.bench_function(Style::Thread.name(), |b| {
-        b.iter(|| thread::spawn(|| black_box(1u64)).join().ok());
+        let mut x = 0u64;
+        b.iter(|| {
+            let input = x;
+            x = thread::spawn(move || black_box(input) + 1)
+                .join()
+                .unwrap_or_default()
+                & CARRY;
+            x
+        });
     });
 
     g.finish();

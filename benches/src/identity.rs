@@ -1,18 +1,32 @@
 //! Identity coroutines: each one hands back the value it was resumed with, so one resume is one full
 //! suspend/resume round trip and nothing else. They are the subjects of the `switch` and `create`
-//! benchmark groups, one per coroutine style, all with the same `u64 -> u64` shape.
+//! benchmark groups, one per coroutine style, all with the same `u64 -> u64` shape. The
+//! hand-written state machines implement [`Coroutine`] themselves, so the benchmarks can hold them
+//! through the same handle as a native coroutine ([`Handle`]) and compare like with like.
 
 use std::cell::Cell;
-use std::ops::Coroutine;
-use std::sync::mpsc;
-use std::thread;
+use std::ops::{Coroutine, CoroutineState};
+use std::pin::Pin;
 
 use corosensei::stack::DefaultStack;
+
+/// A coroutine as a scheduler holds it: boxed, pinned, its type erased. Resuming it is a call
+/// through its vtable that the compiler cannot inline.
+pub type Handle<R> = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = R>>>;
 
 /// The hand-written state machine: the baseline every coroutine style is compared with.
 ///
 /// It has the two states an identity coroutine has (not started, suspended at its `yield`), so a
 /// resume is one `match` on the state and one store, the least any coroutine can do.
+///
+/// ```
+/// #![feature(coroutine_trait)]
+/// use std::ops::{Coroutine, CoroutineState};
+/// use std::pin::Pin;
+/// let mut m = benches::identity::ManualIdentity::default();
+/// assert_eq!(Pin::new(&mut m).resume(7), CoroutineState::Yielded(7));
+/// assert_eq!(Pin::new(&mut m).resume(8), CoroutineState::Yielded(8));
+/// ```
 #[derive(Debug, Default)]
 pub struct ManualIdentity {
     state: ManualState,
@@ -25,22 +39,64 @@ enum ManualState {
     Suspended,
 }
 
-impl ManualIdentity {
-    /// Resumes the machine with `x` and returns the value it yields: `x` itself.
-    ///
-    /// ```
-    /// let mut m = benches::identity::ManualIdentity::default();
-    /// assert_eq!(m.resume(7), 7);
-    /// assert_eq!(m.resume(8), 8);
-    /// ```
-    #[inline]
-    pub fn resume(&mut self, x: u64) -> u64 {
+impl Coroutine<u64> for ManualIdentity {
+    type Yield = u64;
+    type Return = ();
+
+    /// Resumes the machine with `x`; it yields `x` itself.
+    fn resume(mut self: Pin<&mut Self>, x: u64) -> CoroutineState<u64, ()> {
         match self.state {
             ManualState::Start => {
                 self.state = ManualState::Suspended;
-                x
+                CoroutineState::Yielded(x)
             }
-            ManualState::Suspended => x,
+            ManualState::Suspended => CoroutineState::Yielded(x),
+        }
+    }
+}
+
+/// The hand-written twin of [`native_once`]: resumed with `x` it yields `x + 1`, resumed again it
+/// returns `x + 2`.
+///
+/// ```
+/// #![feature(coroutine_trait)]
+/// use std::ops::{Coroutine, CoroutineState};
+/// use std::pin::Pin;
+/// let mut m = benches::identity::ManualOnce::default();
+/// assert_eq!(Pin::new(&mut m).resume(5), CoroutineState::Yielded(6));
+/// assert_eq!(Pin::new(&mut m).resume(0), CoroutineState::Complete(7));
+/// ```
+#[derive(Debug, Default)]
+pub struct ManualOnce {
+    state: OnceState,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum OnceState {
+    #[default]
+    Start,
+    Suspended(u64),
+    Done,
+}
+
+impl Coroutine<u64> for ManualOnce {
+    type Yield = u64;
+    type Return = u64;
+
+    /// # Panics
+    ///
+    /// When resumed after it returned, as a native coroutine does.
+    fn resume(mut self: Pin<&mut Self>, x: u64) -> CoroutineState<u64, u64> {
+        match self.state {
+            OnceState::Start => {
+                self.state = OnceState::Suspended(x);
+                CoroutineState::Yielded(x.wrapping_add(1))
+            }
+            OnceState::Suspended(first) => {
+                self.state = OnceState::Done;
+                CoroutineState::Complete(first.wrapping_add(2))
+            }
+            OnceState::Done => panic!("ManualOnce resumed after it returned"),
         }
     }
 }
@@ -64,8 +120,8 @@ pub fn native() -> impl Coroutine<u64, Yield = u64, Return = ()> {
 }
 
 /// The `create` group's native subject, the same body as `stackful::stacks`' creation benchmark:
-/// resumed with `x` it yields `x + 1`, resumed again it returns `x + 2`. Running it to completion
-/// means dropping it unwinds nothing in any style.
+/// resumed with `x` it yields `x + 1`, resumed again it returns `x + 2` (wrapping). Running it to
+/// completion means dropping it unwinds nothing in any style.
 ///
 /// ```
 /// #![feature(coroutine_trait)]
@@ -77,8 +133,8 @@ pub fn native() -> impl Coroutine<u64, Yield = u64, Return = ()> {
 pub fn native_once() -> impl Coroutine<u64, Yield = u64, Return = u64> {
     #[coroutine]
     |x: u64| {
-        let _ = yield x + 1;
-        x + 2
+        let _ = yield x.wrapping_add(1);
+        x.wrapping_add(2)
     }
 }
 
@@ -160,73 +216,41 @@ pub fn corosensei() -> corosensei::Coroutine<u64, u64, (), DefaultStack> {
     })
 }
 
-/// An OS thread that echoes every value sent to it: the thread ping-pong baseline.
-///
-/// Dropping it closes the channel and joins the thread.
-#[derive(Debug)]
-pub struct ThreadEcho {
-    to: Option<mpsc::SyncSender<u64>>,
-    from: mpsc::Receiver<u64>,
-    handle: Option<thread::JoinHandle<()>>,
-}
-
-impl ThreadEcho {
-    /// Spawns the echo thread.
-    ///
-    /// ```
-    /// let mut echo = benches::identity::ThreadEcho::spawn();
-    /// assert_eq!(echo.round_trip(11), Some(11));
-    /// ```
-    pub fn spawn() -> Self {
-        let (to, inbox) = mpsc::sync_channel::<u64>(0);
-        let (outbox, from) = mpsc::sync_channel::<u64>(0);
-        let handle = thread::spawn(move || {
-            while let Ok(x) = inbox.recv() {
-                if outbox.send(x).is_err() {
-                    break;
-                }
-            }
-        });
-        Self {
-            to: Some(to),
-            from,
-            handle: Some(handle),
-        }
-    }
-
-    /// Sends `x` to the thread and waits for it to come back; `None` if the thread is gone.
-    pub fn round_trip(&mut self, x: u64) -> Option<u64> {
-        self.to.as_ref()?.send(x).ok()?;
-        self.from.recv().ok()
-    }
-}
-
-impl Drop for ThreadEcho {
-    fn drop(&mut self) {
-        drop(self.to.take());
-        if let Some(handle) = self.handle.take() {
-            // A panic in the echo loop is impossible (it only moves integers); ignore the result.
-            let _ = handle.join();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use corosensei::CoroutineResult;
     use genawaiter::GeneratorState;
-    use std::ops::CoroutineState;
     use std::pin::pin;
 
     const INPUTS: [u64; 4] = [1, 2, 40, u64::MAX - 1];
 
     #[test]
-    fn manual_echoes() {
-        let mut m = ManualIdentity::default();
+    fn manual_echoes_through_a_handle() {
+        let mut m: Handle<()> = Box::pin(ManualIdentity::default());
         for x in INPUTS {
-            assert_eq!(m.resume(x), x);
+            assert_eq!(m.as_mut().resume(x), CoroutineState::Yielded(x));
         }
+    }
+
+    #[test]
+    fn manual_once_is_native_once_by_hand() {
+        for x in INPUTS {
+            let mut m: Handle<u64> = Box::pin(ManualOnce::default());
+            let mut n: Handle<u64> = Box::pin(native_once());
+            for _ in 0..2 {
+                assert_eq!(m.as_mut().resume(x), n.as_mut().resume(x));
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "resumed after it returned")]
+    fn manual_once_refuses_a_third_resume() {
+        let mut m = ManualOnce::default();
+        let _ = Pin::new(&mut m).resume(1);
+        let _ = Pin::new(&mut m).resume(1);
+        let _ = Pin::new(&mut m).resume(1);
     }
 
     #[test]
@@ -288,14 +312,6 @@ mod tests {
         let mut co = corosensei();
         for x in INPUTS {
             assert!(matches!(co.resume(x), CoroutineResult::Yield(y) if y == x));
-        }
-    }
-
-    #[test]
-    fn thread_echoes_and_joins_on_drop() {
-        let mut echo = ThreadEcho::spawn();
-        for x in INPUTS {
-            assert_eq!(echo.round_trip(x), Some(x));
         }
     }
 }

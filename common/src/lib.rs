@@ -4,7 +4,8 @@
 //! scheduler's style-independent kernel ([`kernel`]), the server's event loop, framing and command
 //! line ([`server`]), a counting allocator for tests and measurements ([`alloc_count`]), and the
 //! command line every demo example takes, with the table of the flavours each demo exists in
-//! ([`demo`]).
+//! ([`demo`]), and the CPU placement ([`affinity`]) and pipe round trip ([`pingpong`]) the
+//! comparison and the benchmarks time threads and processes with.
 //!
 //! `stackless` and `stackful` stand side by side on this crate and not on each other, so each demo
 //! module of theirs holds only what its coroutine style makes of the program. Test harnesses that
@@ -14,11 +15,13 @@
 // `cfg(sanitize = "address")`: the process checks measure memory only without AddressSanitizer.
 #![cfg_attr(any(test, feature = "test-support"), feature(cfg_sanitize))]
 
+pub mod affinity;
 pub mod alloc_count;
 pub mod contracts;
 pub mod demo;
 pub mod kernel;
 pub mod logdata;
+pub mod pingpong;
 pub mod pipeline;
 #[cfg(any(test, feature = "test-support"))]
 pub mod processes;

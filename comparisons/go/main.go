@@ -1,8 +1,14 @@
 // Goroutine row of the coroutine-lab comparison: measures goroutines on this machine and prints
-// the same JSON samples the Rust rows produce (see comparisons/src/samples.rs).
+// the same JSON the Rust rows produce (see comparisons/src/samples.rs and rows/mod.rs).
 //
-//	goroutines -part memory -count N           one memory repetition (run in a fresh process)
-//	goroutines -part rest -create N -switch N -reps R -spin-ms S -work-ms W -tid-units U
+//	goroutines -part memory -count N       one memory repetition (run in a fresh process)
+//	goroutines -part timing -placement same-cpu|cross-cpu|unpinned -cpus A,B -reps R
+//	           -create N -create-batch B -switch N -switch-batch B -warmup W -budget-ms T
+//	goroutines -part properties -reps R -spin-ms S -work-ms W -units U
+//
+// For -placement same-cpu the caller pins this process to one CPU before starting it, and the
+// program runs with GOMAXPROCS=1; for cross-cpu each end of the round trip is a goroutine locked
+// to its own OS thread, pinned to its own CPU (-cpus A,B).
 package main
 
 import (
@@ -12,55 +18,106 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
-type samples struct {
-	MemoryBytes    []float64 `json:"memory_bytes"`
-	VirtualBytes   []float64 `json:"virtual_bytes"`
-	CreateNs       []float64 `json:"create_ns"`
-	SwitchNs       []float64 `json:"switch_ns"`
-	CreatorTid     int64     `json:"creator_tid"`
-	UnitTids       []int64   `json:"unit_tids"`
-	Written        uint64    `json:"written"`
-	Seen           uint64    `json:"seen"`
-	SpinNs         float64   `json:"spin_ns"`
-	Spinners       uint64    `json:"spinners"`
-	ProbeLatencyNs float64   `json:"probe_latency_ns"`
-	OneNs          []float64 `json:"one_ns"`
-	TwoNs          []float64 `json:"two_ns"`
-	TwoCPUNs       []float64 `json:"two_cpu_ns"`
-	Notes          []string  `json:"notes"`
+type timingSample struct {
+	RepsNs []float64 `json:"reps_ns"`
+	P50Ns  float64   `json:"p50_ns"`
+	P99Ns  float64   `json:"p99_ns"`
+	// Entries in the percentile computation and operations per entry.
+	Entries uint64 `json:"entries"`
+	Batch   uint64 `json:"batch"`
+	// Share of checked round trips whose ends ran on different CPUs (nil: not checked).
+	Apart *float64 `json:"ends_on_different_cpus,omitempty"`
 }
 
-// status returns VmRSS and VmSize of this process in bytes, from /proc/self/status.
-func status() (rss, vm float64) {
-	f, err := os.Open("/proc/self/status")
+type managedSample struct {
+	Units          uint64  `json:"units"`
+	ThreadsBefore  uint64  `json:"threads_before"`
+	ThreadsDuring  uint64  `json:"threads_during"`
+	ChildrenBefore uint64  `json:"children_before"`
+	ChildrenDuring uint64  `json:"children_during"`
+	CreatorTid     int64   `json:"creator_tid"`
+	UnitTids       []int64 `json:"unit_tids"`
+}
+
+type preemptSample struct {
+	Spinners           uint64  `json:"spinners"`
+	SpinNs             float64 `json:"spin_ns"`
+	AllSpinning        bool    `json:"all_spinning"`
+	ProbeRanNs         float64 `json:"probe_ran_ns"`
+	FirstSpinnerDoneNs float64 `json:"first_spinner_done_ns"`
+}
+
+type samples struct {
+	Scheduler              string          `json:"scheduler"`
+	Workers                uint64          `json:"workers"`
+	MemoryBytes            []float64       `json:"memory_bytes"`
+	VirtualBytes           []float64       `json:"virtual_bytes"`
+	KernelStackBytes       []float64       `json:"kernel_stack_bytes"`
+	PageTablesBytes        []float64       `json:"page_tables_bytes"`
+	SlabUnreclaimableBytes []float64       `json:"slab_unreclaimable_bytes"`
+	Managed                []managedSample `json:"managed"`
+	Written                uint64          `json:"written"`
+	Seen                   uint64          `json:"seen"`
+	Preempt                []preemptSample `json:"preempt"`
+	OneNs                  []float64       `json:"one_ns"`
+	TwoNs                  []float64       `json:"two_ns"`
+	TwoCPUNs               []float64       `json:"two_cpu_ns"`
+	Notes                  []string        `json:"notes"`
+}
+
+type freshTiming struct {
+	Create timingSample `json:"create"`
+	Switch timingSample `json:"switch"`
+}
+
+func fail(format string, args ...interface{}) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	os.Exit(1)
+}
+
+// kbFields reads "Name: N kB" lines of a /proc file into bytes.
+func kbFields(path string, names ...string) map[string]float64 {
+	f, err := os.Open(path)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "reading /proc/self/status:", err)
-		os.Exit(1)
+		fail("reading %s: %v", path, err)
 	}
 	defer f.Close()
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n+":"] = true
+	}
+	out := map[string]float64{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
+		if len(fields) < 2 || !want[fields[0]] {
 			continue
 		}
-		kb, _ := strconv.ParseFloat(fields[1], 64)
-		switch fields[0] {
-		case "VmRSS:":
-			rss = kb * 1024
-		case "VmSize:":
-			vm = kb * 1024
+		v, err := strconv.ParseFloat(fields[1], 64)
+		if err != nil {
+			fail("bad %s value in %s: %q", fields[0], path, fields[1])
+		}
+		if len(fields) > 2 && fields[2] == "kB" {
+			v *= 1024
+		}
+		out[strings.TrimSuffix(fields[0], ":")] = v
+	}
+	for _, n := range names {
+		if _, ok := out[n]; !ok {
+			fail("no %s line in %s", n, path)
 		}
 	}
-	return
+	return out
 }
 
 func memory(count int, s *samples) {
@@ -71,7 +128,8 @@ func memory(count int, s *samples) {
 	runtime.GC()
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	rss0, vm0 := status()
+	st0 := kbFields("/proc/self/status", "VmRSS", "VmSize")
+	k0 := kbFields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim")
 	for i := 0; i < count; i++ {
 		go func() {
 			ready <- struct{}{}
@@ -82,48 +140,183 @@ func memory(count int, s *samples) {
 	for i := 0; i < count; i++ {
 		<-ready
 	}
-	rss1, vm1 := status()
+	st1 := kbFields("/proc/self/status", "VmRSS", "VmSize")
+	k1 := kbFields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim")
 	runtime.ReadMemStats(&ms1)
 	close(release)
 	wg.Wait()
 	n := float64(count)
-	s.MemoryBytes = append(s.MemoryBytes, (rss1-rss0)/n)
-	s.VirtualBytes = append(s.VirtualBytes, (vm1-vm0)/n)
+	s.MemoryBytes = append(s.MemoryBytes, (st1["VmRSS"]-st0["VmRSS"])/n)
+	s.VirtualBytes = append(s.VirtualBytes, (st1["VmSize"]-st0["VmSize"])/n)
+	s.KernelStackBytes = append(s.KernelStackBytes, (k1["KernelStack"]-k0["KernelStack"])/n)
+	s.PageTablesBytes = append(s.PageTablesBytes, (k1["PageTables"]-k0["PageTables"])/n)
+	s.SlabUnreclaimableBytes = append(s.SlabUnreclaimableBytes, (k1["SUnreclaim"]-k0["SUnreclaim"])/n)
 	s.Notes = append(s.Notes, fmt.Sprintf("Go runtime's own accounting: StackInuse %.0f B per goroutine (go %s, GOMAXPROCS %d)",
 		float64(ms1.StackInuse-ms0.StackInuse)/n, runtime.Version(), runtime.GOMAXPROCS(0)))
 }
 
-func createNs(n int) float64 {
-	done := make(chan struct{})
-	t := time.Now()
-	for i := 0; i < n; i++ {
-		go func() { done <- struct{}{} }()
-		<-done
-	}
-	return float64(time.Since(t).Nanoseconds()) / float64(n)
+// recorder keeps each timed entry (ns per operation) and each repetition's mean.
+type recorder struct {
+	entries []float64
+	reps    []float64
+	batch   int
 }
 
-func switchNs(n int) float64 {
-	to, back := make(chan int), make(chan int)
+// timeOps runs op(batch) in timed batches: a warm-up first, then reps repetitions of ops
+// operations; a repetition (and the warm-up) ends early at the first batch past budget.
+func timeOps(reps, ops, batch, warmup int, budget time.Duration, op func(n int)) timingSample {
+	if batch < 1 {
+		batch = 1
+	}
+	warm := time.Now()
+	for left := warmup; left > 0 && time.Since(warm) < budget; left -= batch {
+		op(batch)
+	}
+	batches := ops / batch
+	if batches < 1 {
+		batches = 1
+	}
+	r := recorder{batch: batch}
+	for i := 0; i < reps; i++ {
+		start := time.Now()
+		prev := start
+		done := 0
+		for done < batches && prev.Sub(start) < budget {
+			op(batch)
+			now := time.Now()
+			r.entries = append(r.entries, float64(now.Sub(prev).Nanoseconds())/float64(batch))
+			prev = now
+			done++
+		}
+		r.reps = append(r.reps, float64(prev.Sub(start).Nanoseconds())/float64(done*batch))
+	}
+	sort.Float64s(r.entries)
+	at := func(q float64) float64 {
+		i := int(q * float64(len(r.entries)))
+		if i >= len(r.entries) {
+			i = len(r.entries) - 1
+		}
+		return r.entries[i]
+	}
+	return timingSample{RepsNs: r.reps, P50Ns: at(0.5), P99Ns: at(0.99), Entries: uint64(len(r.entries)), Batch: uint64(batch)}
+}
+
+// pinThread locks the calling goroutine to its OS thread and pins that thread to cpu.
+func pinThread(cpu int) {
+	runtime.LockOSThread()
+	var mask [16]uint64
+	mask[cpu/64] |= 1 << (uint(cpu) % 64)
+	_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, uintptr(len(mask)*8), uintptr(unsafe.Pointer(&mask[0])))
+	if e != 0 {
+		fail("sched_setaffinity to CPU %d: %v", cpu, e)
+	}
+}
+
+// currentCPU is the CPU the calling thread runs on (getcpu), or -1.
+func currentCPU() int64 {
+	if sysGetcpu < 0 {
+		return -1
+	}
+	var cpu uint32
+	_, _, e := syscall.RawSyscall(uintptr(sysGetcpu), uintptr(unsafe.Pointer(&cpu)), 0, 0)
+	if e != 0 {
+		return -1
+	}
+	return int64(cpu)
+}
+
+// cpuCheckEvery: one round trip in this many reports where its ends ran (getcpu is a system
+// call here, not free next to a goroutine switch).
+const cpuCheckEvery = 16
+
+type reply struct {
+	value int
+	cpu   int64
+}
+
+func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch, warmup int, budget time.Duration) freshTiming {
+	var out freshTiming
+	switch placement {
+	case "same-cpu":
+		runtime.GOMAXPROCS(1)
+	case "cross-cpu":
+		if len(cpus) < 2 {
+			fail("cross-cpu needs -cpus A,B")
+		}
+	case "unpinned":
+	default:
+		fail("-placement must be same-cpu, cross-cpu or unpinned")
+	}
+	if placement != "cross-cpu" {
+		done := make(chan int)
+		x := 0
+		out.Create = timeOps(reps, create, createBatch, create/10, budget, func(n int) {
+			for i := 0; i < n; i++ {
+				go func(v int) { done <- v + 1 }(x)
+				x = <-done
+			}
+		})
+	} else {
+		out.Create = timingSample{RepsNs: []float64{}}
+	}
+	to, back := make(chan int), make(chan reply)
+	echoReady := make(chan struct{})
 	go func() {
+		if placement == "cross-cpu" {
+			pinThread(cpus[1])
+		}
+		close(echoReady)
 		for v := range to {
-			back <- v
+			r := reply{value: v + 1, cpu: -1}
+			if v%cpuCheckEvery == 0 {
+				r.cpu = currentCPU()
+			}
+			back <- r
 		}
 	}()
-	t := time.Now()
-	for i := 0; i < n; i++ {
-		to <- i
-		<-back
-	}
-	ns := float64(time.Since(t).Nanoseconds()) / float64(n)
-	close(to)
-	return ns
+	result := make(chan timingSample)
+	go func() {
+		if placement == "cross-cpu" {
+			pinThread(cpus[0])
+		}
+		<-echoReady
+		x := 0
+		var checked, apart float64
+		t := timeOps(reps, sw, swBatch, warmup, budget, func(n int) {
+			for i := 0; i < n; i++ {
+				to <- x
+				r := <-back
+				if r.cpu >= 0 {
+					if here := currentCPU(); here >= 0 {
+						checked++
+						if here != r.cpu {
+							apart++
+						}
+					}
+				}
+				x = r.value
+			}
+		})
+		if checked > 0 {
+			share := apart / checked
+			t.Apart = &share
+		}
+		close(to)
+		result <- t
+	}()
+	out.Switch = <-result
+	return out
 }
 
-func tids(units int, s *samples) {
+func threads() uint64 {
+	return uint64(kbFields("/proc/self/status", "Threads")["Threads"])
+}
+
+func managed(units int) managedSample {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	s.CreatorTid = int64(syscall.Gettid())
+	m := managedSample{Units: uint64(units), CreatorTid: int64(syscall.Gettid()), UnitTids: []int64{}}
+	m.ThreadsBefore = threads()
 	got := make(chan int64, units)
 	release := make(chan struct{})
 	var wg sync.WaitGroup
@@ -136,10 +329,12 @@ func tids(units int, s *samples) {
 		}()
 	}
 	for i := 0; i < units; i++ {
-		s.UnitTids = append(s.UnitTids, <-got)
+		m.UnitTids = append(m.UnitTids, <-got)
 	}
+	m.ThreadsDuring = threads()
 	close(release)
 	wg.Wait()
+	return m
 }
 
 var mark uint64
@@ -155,40 +350,64 @@ func address(written uint64) uint64 {
 	return atomic.LoadUint64(&mark)
 }
 
-// preempt: one spinner per P spins without yielding; then a probe goroutine is made runnable.
-// The latency is measured from the last spinner's start, so a main goroutine that could not run
-// (no pre-emption) shows up as a long latency too.
-func preempt(spin time.Duration, s *samples) {
+var base = time.Now()
+
+func monoNs() int64 { return time.Since(base).Nanoseconds() }
+
+// preempt: one spinner per P spins without yielding; once they all spin, a probe goroutine is
+// made runnable; when did it first run, against when the first spinner stopped?
+func preempt(spin time.Duration) preemptSample {
 	spinners := runtime.GOMAXPROCS(0)
-	var started int64
-	var lastStart atomic.Value
+	starts := make([]int64, spinners)
+	ends := make([]int64, spinners)
 	var wg sync.WaitGroup
 	wg.Add(spinners)
 	for i := 0; i < spinners; i++ {
-		go func() {
-			st := time.Now()
-			lastStart.Store(st)
-			atomic.AddInt64(&started, 1)
-			for time.Since(st) < spin {
+		go func(i int) {
+			st := monoNs()
+			atomic.StoreInt64(&starts[i], st)
+			now := st
+			for now-st < spin.Nanoseconds() {
+				now = monoNs()
 			}
+			atomic.StoreInt64(&ends[i], now)
 			wg.Done()
-		}()
+		}(i)
 	}
-	ws := time.Now()
-	for atomic.LoadInt64(&started) < int64(spinners) && time.Since(ws) < spin/2 {
+	waited := time.Now()
+	all := func() bool {
+		for i := range starts {
+			if atomic.LoadInt64(&starts[i]) == 0 {
+				return false
+			}
+		}
+		return true
+	}
+	for !all() && time.Since(waited) < spin/2 {
 		runtime.Gosched()
 	}
-	ran := make(chan time.Time, 1)
-	go func() { ran <- time.Now() }()
-	at := <-ran
-	from, ok := lastStart.Load().(time.Time)
-	if !ok {
-		from = ws
-	}
+	allStarted := all()
+	runnableAt := monoNs()
+	ran := make(chan int64, 1)
+	go func() { ran <- monoNs() }()
+	probeRan := <-ran
 	wg.Wait()
-	s.SpinNs = float64(spin.Nanoseconds())
-	s.Spinners = uint64(spinners)
-	s.ProbeLatencyNs = float64(at.Sub(from).Nanoseconds())
+	lastStart, firstEnd := int64(0), ends[0]
+	for i := range starts {
+		if starts[i] > lastStart {
+			lastStart = starts[i]
+		}
+		if ends[i] < firstEnd {
+			firstEnd = ends[i]
+		}
+	}
+	return preemptSample{
+		Spinners:           uint64(spinners),
+		SpinNs:             float64(spin.Nanoseconds()),
+		AllSpinning:        allStarted && lastStart <= runnableAt && runnableAt < firstEnd,
+		ProbeRanNs:         float64(probeRan - lastStart),
+		FirstSpinnerDoneNs: float64(firstEnd - lastStart),
+	}
 }
 
 var sink uint64
@@ -246,50 +465,87 @@ func cpuUnits(units int, iters uint64) (float64, float64) {
 	return float64(time.Since(t).Nanoseconds()), processCPUNs() - cpu
 }
 
-func main() {
-	part := flag.String("part", "rest", "memory or rest")
-	count := flag.Int("count", 10000, "live goroutines for the memory part")
-	create := flag.Int("create", 100000, "goroutines per creation repetition")
-	sw := flag.Int("switch", 200000, "round trips per switch repetition")
-	reps := flag.Int("reps", 3, "repetitions")
-	spinMs := flag.Int("spin-ms", 200, "spin time in the pre-emption experiment")
-	workMs := flag.Int("work-ms", 60, "duration of one CPU-bound unit")
-	tidUnits := flag.Int("tid-units", 8, "live units in the thread id experiment")
-	flag.Parse()
-	if *count < 1 || *create < 1 || *sw < 1 || *reps < 1 || *tidUnits < 1 {
-		fmt.Fprintln(os.Stderr, "counts must be positive")
-		os.Exit(2)
+func properties(reps int, spin, work time.Duration, units int, s *samples) {
+	workers := runtime.GOMAXPROCS(0)
+	s.Scheduler = "runtime"
+	s.Workers = uint64(workers)
+	if units < 4*workers {
+		units = 4 * workers
 	}
-	s := samples{MemoryBytes: []float64{}, VirtualBytes: []float64{}, CreateNs: []float64{}, SwitchNs: []float64{},
-		UnitTids: []int64{}, OneNs: []float64{}, TwoNs: []float64{}, TwoCPUNs: []float64{}, Notes: []string{}}
+	for i := 0; i < reps; i++ {
+		s.Managed = append(s.Managed, managed(units))
+	}
+	s.Written = 0x5EED0000 + 42
+	s.Seen = address(s.Written)
+	for i := 0; i < reps; i++ {
+		s.Preempt = append(s.Preempt, preempt(spin))
+	}
+	iters := calibrate(work)
+	for i := 0; i < reps; i++ {
+		one, _ := cpuUnits(1, iters)
+		two, twoCPU := cpuUnits(2, iters)
+		s.OneNs = append(s.OneNs, one)
+		s.TwoNs = append(s.TwoNs, two)
+		s.TwoCPUNs = append(s.TwoCPUNs, twoCPU)
+	}
+}
+
+func printJSON(v interface{}) {
+	out, err := json.Marshal(v)
+	if err != nil {
+		fail("encoding JSON: %v", err)
+	}
+	fmt.Println(string(out))
+}
+
+func usage(msg string) {
+	fmt.Fprintln(os.Stderr, msg)
+	os.Exit(2)
+}
+
+func main() {
+	part := flag.String("part", "properties", "memory, timing or properties")
+	count := flag.Int("count", 10000, "live goroutines for the memory part")
+	placement := flag.String("placement", "unpinned", "timing: same-cpu, cross-cpu or unpinned")
+	cpuList := flag.String("cpus", "-", "timing: the CPUs of the two ends, A,B (- for none)")
+	create := flag.Int("create", 100000, "goroutines per creation repetition")
+	createBatch := flag.Int("create-batch", 16, "creations per timed entry")
+	sw := flag.Int("switch", 100000, "round trips per switch repetition")
+	swBatch := flag.Int("switch-batch", 8, "round trips per timed entry")
+	warmup := flag.Int("warmup", 10000, "round trips run before timing")
+	budgetMs := flag.Int("budget-ms", 200, "longest time one timed repetition may take")
+	reps := flag.Int("reps", 3, "repetitions")
+	spinMs := flag.Int("spin-ms", 100, "spin time in the pre-emption experiment")
+	workMs := flag.Int("work-ms", 40, "duration of one CPU-bound unit")
+	units := flag.Int("units", 32, "least live units in the managed-by-OS experiment")
+	flag.Parse()
+	if *count < 1 || *create < 1 || *sw < 1 || *reps < 1 || *units < 1 || *createBatch < 1 || *swBatch < 1 || *warmup < 0 || *budgetMs < 1 {
+		usage("counts must be positive")
+	}
+	var cpus []int
+	if *cpuList != "-" {
+		for _, c := range strings.Split(*cpuList, ",") {
+			n, err := strconv.Atoi(c)
+			if err != nil || n < 0 || n >= 1024 {
+				usage("-cpus must be CPU numbers, A,B")
+			}
+			cpus = append(cpus, n)
+		}
+	}
+	s := samples{Scheduler: "runtime", MemoryBytes: []float64{}, VirtualBytes: []float64{},
+		KernelStackBytes: []float64{}, PageTablesBytes: []float64{}, SlabUnreclaimableBytes: []float64{},
+		Managed: []managedSample{}, Preempt: []preemptSample{},
+		OneNs: []float64{}, TwoNs: []float64{}, TwoCPUNs: []float64{}, Notes: []string{}}
 	switch *part {
 	case "memory":
 		memory(*count, &s)
-	case "rest":
-		for i := 0; i < *reps; i++ {
-			s.CreateNs = append(s.CreateNs, createNs(*create))
-			s.SwitchNs = append(s.SwitchNs, switchNs(*sw))
-		}
-		tids(*tidUnits, &s)
-		s.Written = 0x5EED0000 + 42
-		s.Seen = address(s.Written)
-		preempt(time.Duration(*spinMs)*time.Millisecond, &s)
-		iters := calibrate(time.Duration(*workMs) * time.Millisecond)
-		for i := 0; i < *reps; i++ {
-			one, _ := cpuUnits(1, iters)
-			two, twoCPU := cpuUnits(2, iters)
-			s.OneNs = append(s.OneNs, one)
-			s.TwoNs = append(s.TwoNs, two)
-			s.TwoCPUNs = append(s.TwoCPUNs, twoCPU)
-		}
+		printJSON(s)
+	case "timing":
+		printJSON(timing(*placement, cpus, *reps, *create, *createBatch, *sw, *swBatch, *warmup, time.Duration(*budgetMs)*time.Millisecond))
+	case "properties":
+		properties(*reps, time.Duration(*spinMs)*time.Millisecond, time.Duration(*workMs)*time.Millisecond, *units, &s)
+		printJSON(s)
 	default:
-		fmt.Fprintln(os.Stderr, "-part must be memory or rest")
-		os.Exit(2)
+		usage("-part must be memory, timing or properties")
 	}
-	out, err := json.Marshal(s)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "encoding JSON:", err)
-		os.Exit(1)
-	}
-	fmt.Println(string(out))
 }

@@ -1,13 +1,19 @@
 """Python-generator row of the coroutine-lab comparison.
 
-Measures generators (the article's own coroutines) on this machine and prints the same JSON samples
-the Rust rows produce (see comparisons/src/samples.rs).
+Measures generators (the article's own coroutines) on this machine and prints the same JSON the
+Rust rows produce (see comparisons/src/samples.rs and rows/mod.rs).
 
     python3 generators.py --part memory --count N      one memory repetition (run in a fresh process)
-    python3 generators.py --part rest --create N --switch N --reps R --spin-ms S --work-ms W --tid-units U
+    python3 generators.py --part timing --reps R --create N --create-batch B --switch N --switch-batch B --warmup W --budget-ms T
+    python3 generators.py --part properties --reps R --spin-ms S --work-ms W --units U
+
+Generators run on their creator's thread, one at a time: the timing part has one placement (the
+caller pins this process to one CPU before starting it), and pre-emption and parallelism are "no"
+by construction (the experiments still run, as a check of the harness).
 """
 import argparse
 import json
+import os
 import sys
 import threading
 import time
@@ -17,16 +23,19 @@ CHUNKS = 16
 MARK = 0
 
 
-def status():
-    rss = vm = 0.0
-    with open("/proc/self/status") as f:
+def kb_fields(path, *names):
+    """Reads 'Name: N kB' lines of a /proc file into bytes."""
+    out = {}
+    with open(path) as f:
         for line in f:
             parts = line.split()
-            if parts and parts[0] == "VmRSS:":
-                rss = float(parts[1]) * 1024
-            elif parts and parts[0] == "VmSize:":
-                vm = float(parts[1]) * 1024
-    return rss, vm
+            if len(parts) >= 2 and parts[0].rstrip(":") in names and parts[0].endswith(":"):
+                v = float(parts[1])
+                out[parts[0][:-1]] = v * 1024 if len(parts) > 2 and parts[2] == "kB" else v
+    missing = [n for n in names if n not in out]
+    if missing:
+        sys.exit("no %s line in %s" % (", ".join(missing), path))
+    return out
 
 
 def accumulator(seed):
@@ -39,14 +48,20 @@ def accumulator(seed):
 
 def memory(count, s):
     units = [None] * count
-    rss0, vm0 = status()
+    st0 = kb_fields("/proc/self/status", "VmRSS", "VmSize")
+    k0 = kb_fields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim")
     for i in range(count):
         g = accumulator(i)
         next(g)
         units[i] = g
-    rss1, vm1 = status()
-    s["memory_bytes"].append((rss1 - rss0) / count)
-    s["virtual_bytes"].append((vm1 - vm0) / count)
+    st1 = kb_fields("/proc/self/status", "VmRSS", "VmSize")
+    k1 = kb_fields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim")
+    s["memory_bytes"].append((st1["VmRSS"] - st0["VmRSS"]) / count)
+    s["virtual_bytes"].append((st1["VmSize"] - st0["VmSize"]) / count)
+    s["kernel_stack_bytes"].append((k1["KernelStack"] - k0["KernelStack"]) / count)
+    s["page_tables_bytes"].append((k1["PageTables"] - k0["PageTables"]) / count)
+    s["slab_unreclaimable_bytes"].append((k1["SUnreclaim"] - k0["SUnreclaim"]) / count)
+    s["object_bytes"].append(float(sys.getsizeof(units[0])))
     s["notes"].append(
         "sys.getsizeof(generator) = %d B (python %s)"
         % (sys.getsizeof(units[0]), sys.version.split()[0])
@@ -54,35 +69,83 @@ def memory(count, s):
     del units
 
 
-def create_ns(n):
-    t = time.perf_counter_ns()
-    for i in range(n):
-        g = accumulator(i)
-        next(g)
-        g.close()
-    return (time.perf_counter_ns() - t) / n
+def time_ops(reps, ops, batch, warmup, budget_ns, op):
+    """Times op(n) in batches of `batch`: a warm-up, then `reps` repetitions of `ops` operations,
+    each (and the warm-up) ending early at the first batch past `budget_ns`. Returns the same
+    timing sample as comparisons/src/timing.rs."""
+    batch = max(1, batch)
+    clock = time.perf_counter_ns
+    left, warm = warmup, clock()
+    while left > 0 and clock() - warm < budget_ns:
+        op(batch)
+        left -= batch
+    batches = max(1, ops // batch)
+    entries, rep_means = [], []
+    for _ in range(reps):
+        start = prev = clock()
+        done = 0
+        while done < batches and prev - start < budget_ns:
+            op(batch)
+            now = clock()
+            entries.append((now - prev) / batch)
+            prev = now
+            done += 1
+        rep_means.append((prev - start) / (done * batch))
+    entries.sort()
+
+    def at(q):
+        return entries[min(len(entries) - 1, int(q * len(entries)))]
+
+    return {"reps_ns": rep_means, "p50_ns": at(0.5), "p99_ns": at(0.99),
+            "entries": len(entries), "batch": batch}
 
 
-def switch_ns(n):
+def timing(a):
+    budget = a.budget_ms * 1_000_000
+    state = {"x": 1}
+
+    def create(n):
+        x = state["x"]
+        for _ in range(n):
+            g = accumulator(x)
+            x = (next(g) + 1) & MASK
+            g.close()
+        state["x"] = x
+
     g = accumulator(0)
     next(g)
     send = g.send
-    t = time.perf_counter_ns()
-    for i in range(n):
-        send(i)
-    return (time.perf_counter_ns() - t) / n
+
+    def switch(n):
+        x = state["x"]
+        for _ in range(n):
+            x = send(x)
+        state["x"] = x
+
+    return {
+        "create": time_ops(a.reps, a.create, a.create_batch, a.create // 10, budget, create),
+        "switch": time_ops(a.reps, a.switch, a.switch_batch, a.warmup, budget, switch),
+    }
 
 
-def tids(units, s):
+def threads():
+    return int(kb_fields("/proc/self/status", "Threads")["Threads"])
+
+
+def managed(units):
     def unit():
         yield threading.get_native_id()
 
-    live = []
+    before = threads()
+    live, tids = [], []
     for _ in range(units):
         g = unit()
-        s["unit_tids"].append(next(g))
+        tids.append(next(g))
         live.append(g)
-    s["creator_tid"] = threading.get_native_id()
+    during = threads()
+    return {"units": units, "threads_before": before, "threads_during": during,
+            "children_before": 0, "children_during": 0,
+            "creator_tid": threading.get_native_id(), "unit_tids": tids}
 
 
 def address(written):
@@ -99,23 +162,34 @@ def address(written):
     return MARK
 
 
-def preempt(spin_ns, s):
+def preempt(spin_ns):
+    """The spinner is resumed first and the probe is queued behind it, runnable from the moment
+    the spinner starts."""
+    times = {}
+
     def spinner():
-        st = time.perf_counter_ns()
-        while time.perf_counter_ns() - st < spin_ns:
-            pass
+        times["start"] = st = time.monotonic_ns()
+        now = st
+        while now - st < spin_ns:
+            now = time.monotonic_ns()
+        times["end"] = now
         yield
 
     def probe():
+        times["ran"] = time.monotonic_ns()
         yield
 
-    t = time.perf_counter_ns()
-    sp, pr = spinner(), probe()
-    next(sp)  # round-robin: the spinner was made runnable first
-    next(pr)
-    s["spin_ns"] = float(spin_ns)
-    s["spinners"] = 1
-    s["probe_latency_ns"] = float(time.perf_counter_ns() - t)
+    queue = [spinner(), probe()]
+    while queue:
+        for g in list(queue):
+            try:
+                next(g)
+            except StopIteration:
+                queue.remove(g)
+    return {"spinners": 1, "spin_ns": float(spin_ns),
+            "all_spinning": times["end"] > times["start"],
+            "probe_ran_ns": float(times["ran"] - times["start"]),
+            "first_spinner_done_ns": float(times["end"] - times["start"])}
 
 
 def cpu_work(iters):
@@ -156,6 +230,22 @@ def cpu_units(units, iters):
     return float(time.perf_counter_ns() - t), float(time.process_time_ns() - cpu)
 
 
+def properties(a, s):
+    s["scheduler"] = "caller-thread"
+    s["workers"] = 1
+    units = max(a.units, 4)
+    s["managed"] = [managed(units) for _ in range(a.reps)]
+    s["written"] = 0x5EED0000 + 42
+    s["seen"] = address(s["written"])
+    s["preempt"] = [preempt(a.spin_ms * 1_000_000) for _ in range(a.reps)]
+    iters = calibrate(a.work_ms * 1_000_000)
+    for _ in range(a.reps):
+        s["one_ns"].append(cpu_units(1, iters)[0])
+        wall, cpu = cpu_units(2, iters)
+        s["two_ns"].append(wall)
+        s["two_cpu_ns"].append(cpu)
+
+
 def positive(text):
     v = int(text)
     if v < 1:
@@ -165,35 +255,37 @@ def positive(text):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--part", choices=["memory", "rest"], default="rest")
+    p.add_argument("--part", choices=["memory", "timing", "properties"], default="properties")
     p.add_argument("--count", type=positive, default=20000)
+    p.add_argument("--placement", choices=["same-cpu"], default="same-cpu")
+    p.add_argument("--cpus", default="-")
     p.add_argument("--create", type=positive, default=100000)
+    p.add_argument("--create-batch", type=positive, default=100)
     p.add_argument("--switch", type=positive, default=300000)
+    p.add_argument("--switch-batch", type=positive, default=1000)
+    p.add_argument("--warmup", type=int, default=30000)
+    p.add_argument("--budget-ms", type=positive, default=200)
     p.add_argument("--reps", type=positive, default=3)
-    p.add_argument("--spin-ms", type=positive, default=200)
-    p.add_argument("--work-ms", type=positive, default=60)
-    p.add_argument("--tid-units", type=positive, default=8)
+    p.add_argument("--spin-ms", type=positive, default=100)
+    p.add_argument("--work-ms", type=positive, default=40)
+    p.add_argument("--units", type=positive, default=32)
     a = p.parse_args()  # exits with status 2 on a usage error
-    s = {k: [] for k in ("memory_bytes", "virtual_bytes", "create_ns", "switch_ns",
-                         "unit_tids", "one_ns", "two_ns", "two_cpu_ns", "notes")}
-    s.update(creator_tid=0, written=0, seen=0, spin_ns=0.0, spinners=0, probe_latency_ns=0.0)
+    s = {k: [] for k in ("memory_bytes", "virtual_bytes", "object_bytes", "kernel_stack_bytes",
+                         "page_tables_bytes", "slab_unreclaimable_bytes", "managed", "preempt",
+                         "one_ns", "two_ns", "two_cpu_ns", "notes")}
+    s.update(scheduler="caller-thread", workers=1, written=0, seen=0)
     if a.part == "memory":
         memory(a.count, s)
+        out = s
+    elif a.part == "timing":
+        out = timing(a)
     else:
-        for _ in range(a.reps):
-            s["create_ns"].append(create_ns(a.create))
-            s["switch_ns"].append(switch_ns(a.switch))
-        tids(a.tid_units, s)
-        s["written"] = 0x5EED0000 + 42
-        s["seen"] = address(s["written"])
-        preempt(a.spin_ms * 1_000_000, s)
-        iters = calibrate(a.work_ms * 1_000_000)
-        for _ in range(a.reps):
-            s["one_ns"].append(cpu_units(1, iters)[0])
-            wall, cpu = cpu_units(2, iters)
-            s["two_ns"].append(wall)
-            s["two_cpu_ns"].append(cpu)
-    print(json.dumps(s))
+        properties(a, s)
+        out = s
+    try:
+        print(json.dumps(out))
+    except BrokenPipeError:
+        os._exit(1)
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ pub struct ArticleClaim {
     pub column: &'static str,
     /// The article's memory cell, verbatim.
     pub memory: &'static str,
-    /// The memory cell as a checkable claim ("Mb" read as MiB, per unit).
-    pub memory_claim: MemoryClaim,
+    /// The memory cell as a checkable claim ("Mb" read as MiB, per unit); `None` when no figure
+    /// could contradict it (the coroutine column's "≥ 0Mb").
+    pub memory_claim: Option<MemoryClaim>,
     /// "Managed by OS".
     pub managed_by_os: bool,
     /// "Own address space".
@@ -50,7 +51,7 @@ impl Kind {
         let coroutine = ArticleClaim {
             column: "Coroutine",
             memory: "≥ 0Mb",
-            memory_claim: MemoryClaim::AtLeast(0.0),
+            memory_claim: None,
             managed_by_os: false,
             own_address_space: false,
             preemptive: false,
@@ -60,7 +61,7 @@ impl Kind {
             Kind::Process => ArticleClaim {
                 column: "Process",
                 memory: "≤ 8Mb",
-                memory_claim: MemoryClaim::AtMost(8.0 * MIB),
+                memory_claim: Some(MemoryClaim::AtMost(8.0 * MIB)),
                 managed_by_os: true,
                 own_address_space: true,
                 preemptive: true,
@@ -69,7 +70,7 @@ impl Kind {
             Kind::OsThread => ArticleClaim {
                 column: "Native thread",
                 memory: "≤ Nx2Mb",
-                memory_claim: MemoryClaim::AtMost(2.0 * MIB),
+                memory_claim: Some(MemoryClaim::AtMost(2.0 * MIB)),
                 managed_by_os: true,
                 own_address_space: false,
                 preemptive: true,
@@ -78,7 +79,7 @@ impl Kind {
             Kind::GreenThread => ArticleClaim {
                 column: "Green thread",
                 memory: "≥ 64Kb",
-                memory_claim: MemoryClaim::AtLeast(64.0 * KIB),
+                memory_claim: Some(MemoryClaim::AtLeast(64.0 * KIB)),
                 managed_by_os: false,
                 own_address_space: false,
                 preemptive: true,
@@ -87,7 +88,7 @@ impl Kind {
             Kind::Goroutine => ArticleClaim {
                 column: "Goroutine",
                 memory: "≥ 8Kb",
-                memory_claim: MemoryClaim::AtLeast(8.0 * KIB),
+                memory_claim: Some(MemoryClaim::AtLeast(8.0 * KIB)),
                 managed_by_os: false,
                 own_address_space: false,
                 preemptive: false,

@@ -1,21 +1,31 @@
 //! The rows measured by programs the crate ships: a Go program for goroutines and a Python script
 //! for generators. Their sources are embedded in this binary, written to a work directory and
 //! run there (the Go program is built with `go build` first, and rebuilt only when its source
-//! changed). Both print [`Samples`] as JSON. When the tool is not installed the row is skipped with
-//! the reason, never estimated.
+//! changed). Both take the same parts (`memory`, `timing` for one placement, `properties`) and
+//! print [`Samples`] (or, for `timing`, [`FreshTiming`]) as JSON; the noise of each part is read
+//! here. When the tool is not installed the row is skipped with the reason, never estimated.
 
 use crate::kind::Kind;
+use crate::noise;
 use crate::params::Params;
-use crate::samples::Samples;
+use crate::placement::Placement;
+use crate::rows::FreshTiming;
+use crate::samples::{Samples, Scheduler};
 use anyhow::{Context, Result, bail};
+use common::affinity;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Source of the goroutine measurement program.
-pub const GO_MAIN: &str = include_str!("../go/main.go");
-/// Its module file.
-pub const GO_MOD: &str = include_str!("../go/go.mod");
+/// Sources of the goroutine measurement program (file name, text): the program, the `getcpu`
+/// system call number per architecture, and its module file.
+pub const GO_FILES: [(&str, &str); 5] = [
+    ("main.go", include_str!("../go/main.go")),
+    ("getcpu_amd64.go", include_str!("../go/getcpu_amd64.go")),
+    ("getcpu_arm64.go", include_str!("../go/getcpu_arm64.go")),
+    ("getcpu_other.go", include_str!("../go/getcpu_other.go")),
+    ("go.mod", include_str!("../go/go.mod")),
+];
 /// Source of the Python generator measurement script.
 pub const PY_SCRIPT: &str = include_str!("../python/generators.py");
 
@@ -48,8 +58,10 @@ fn write_if_changed(path: &Path, text: &str) -> Result<bool> {
 pub fn build_go(go: &Path, dir: &Path) -> Result<PathBuf> {
     let src = dir.join("go");
     std::fs::create_dir_all(&src).with_context(|| format!("creating {}", src.display()))?;
-    let changed = write_if_changed(&src.join("main.go"), GO_MAIN)?
-        | write_if_changed(&src.join("go.mod"), GO_MOD)?;
+    let mut changed = false;
+    for (name, text) in GO_FILES {
+        changed |= write_if_changed(&src.join(name), text)?;
+    }
     let bin = src.join("goroutines");
     if changed || !bin.exists() {
         crate::progress!("  building the Go program with {}", go.display());
@@ -77,8 +89,8 @@ pub fn build_go(go: &Path, dir: &Path) -> Result<PathBuf> {
     Ok(bin)
 }
 
-/// Runs `cmd` and parses its standard output as [`Samples`].
-pub fn run_json(mut cmd: Command) -> Result<Samples> {
+/// Runs `cmd` and parses its standard output as JSON (a [`Samples`] or a [`FreshTiming`]).
+pub fn run_json<T: serde::de::DeserializeOwned>(mut cmd: Command) -> Result<T> {
     let out = cmd.output().with_context(|| format!("running {cmd:?}"))?;
     if !out.status.success() {
         bail!(
@@ -91,21 +103,22 @@ pub fn run_json(mut cmd: Command) -> Result<Samples> {
         .with_context(|| format!("parsing the JSON printed by {cmd:?}"))
 }
 
-/// Fills `rest` with the figures of a separate memory run per repetition (and the first memory
-/// run's notes).
-fn merge(mut rest: Samples, memory: Vec<Samples>) -> Samples {
-    for (i, m) in memory.into_iter().enumerate() {
-        rest.memory_bytes.extend(m.memory_bytes);
-        rest.virtual_bytes.extend(m.virtual_bytes);
-        if i == 0 {
-            rest.notes.extend(
-                m.notes
-                    .into_iter()
-                    .map(|n| format!("{n} (first repetition)")),
-            );
-        }
+/// Adds a separate memory run's figures to `s` (and, from the first run, its notes).
+fn add_memory(s: &mut Samples, m: Samples, first: bool) {
+    s.memory_bytes.extend(m.memory_bytes);
+    s.virtual_bytes.extend(m.virtual_bytes);
+    s.object_bytes.extend(m.object_bytes);
+    s.kernel_stack_bytes.extend(m.kernel_stack_bytes);
+    s.page_tables_bytes.extend(m.page_tables_bytes);
+    s.slab_unreclaimable_bytes
+        .extend(m.slab_unreclaimable_bytes);
+    if first {
+        s.notes.extend(
+            m.notes
+                .into_iter()
+                .map(|n| format!("{n} (first repetition)")),
+        );
     }
-    rest
 }
 
 /// Measures an external row (goroutine or Python generator). `Ok(Err(reason))` means the row is
@@ -117,79 +130,185 @@ pub fn measure(
     dir: &Path,
     path_var: &OsStr,
 ) -> Result<(std::result::Result<Samples, String>, Option<String>)> {
-    let (program, base_args): (PathBuf, Vec<String>) = match kind {
-        Kind::Goroutine => {
-            let Some(go) = find_in_path("go", path_var) else {
-                return Ok((Err(GO_MISSING.to_string()), None));
-            };
-            let version = crate::machine::tool_version(&go, &["version"]);
-            let bin = match build_go(&go, dir) {
-                Ok(b) => b,
-                Err(e) => return Ok((Err(format!("{e:#}")), version)),
-            };
-            return run_parts(kind, params, bin, Vec::new(), "-").map(|s| (Ok(s), version));
-        }
-        Kind::PythonGenerator => {
-            let Some(py) = find_in_path("python3", path_var) else {
-                return Ok((Err(PYTHON_MISSING.to_string()), None));
-            };
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let script = dir.join("generators.py");
-            write_if_changed(&script, PY_SCRIPT)?;
-            (py, vec![script.to_string_lossy().into_owned()])
-        }
-        _ => bail!("{} is not an external row", kind.as_str()),
+    let (program, base_args, version, dash): (PathBuf, Vec<String>, Option<String>, &str) =
+        match kind {
+            Kind::Goroutine => {
+                let Some(go) = find_in_path("go", path_var) else {
+                    return Ok((Err(GO_MISSING.to_string()), None));
+                };
+                let version = crate::machine::tool_version(&go, &["version"]);
+                let bin = match build_go(&go, dir) {
+                    Ok(b) => b,
+                    Err(e) => return Ok((Err(format!("{e:#}")), version)),
+                };
+                (bin, Vec::new(), version, "-")
+            }
+            Kind::PythonGenerator => {
+                let Some(py) = find_in_path("python3", path_var) else {
+                    return Ok((Err(PYTHON_MISSING.to_string()), None));
+                };
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                let script = dir.join("generators.py");
+                write_if_changed(&script, PY_SCRIPT)?;
+                let version = crate::machine::tool_version(&py, &["--version"]);
+                (
+                    py,
+                    vec![script.to_string_lossy().into_owned()],
+                    version,
+                    "--",
+                )
+            }
+            _ => bail!("{} is not an external row", kind.as_str()),
+        };
+    let tool = Tool {
+        kind,
+        program,
+        base_args,
+        dash,
     };
-    let version = crate::machine::tool_version(&program, &["--version"]);
-    run_parts(kind, params, program, base_args, "--").map(|s| (Ok(s), version))
+    tool.measure(params).map(|s| (Ok(s), version))
 }
 
-fn run_parts(
+/// An external program and how it takes its options.
+struct Tool {
     kind: Kind,
-    params: &Params,
     program: PathBuf,
-    base: Vec<String>,
-    dash: &str,
-) -> Result<Samples> {
-    let cmd = |extra: Vec<String>| {
-        let mut c = Command::new(&program);
-        c.args(&base).args(extra);
-        c
-    };
-    let count = params.memory_count(kind);
-    let mut memory = Vec::new();
-    for rep in 0..params.reps {
-        crate::progress!(
-            "  {}: memory of {count} live units, rep {}/{}",
-            kind.as_str(),
-            rep + 1,
-            params.reps
-        );
-        memory.push(run_json(cmd(vec![
-            format!("{dash}part"),
-            "memory".into(),
-            format!("{dash}count"),
-            count.to_string(),
-        ]))?);
+    base_args: Vec<String>,
+    /// `-` for Go's flags, `--` for Python's.
+    dash: &'static str,
+}
+
+impl Tool {
+    fn run<T: serde::de::DeserializeOwned>(
+        &self,
+        part: &str,
+        opts: &[(&str, String)],
+    ) -> Result<T> {
+        let mut c = Command::new(&self.program);
+        c.args(&self.base_args)
+            .arg(format!("{}part", self.dash))
+            .arg(part);
+        for (name, value) in opts {
+            c.arg(format!("{}{name}", self.dash)).arg(value);
+        }
+        run_json(c)
     }
-    crate::progress!("  {}: create, switch and the experiments", kind.as_str());
-    let rest = run_json(cmd(vec![
-        format!("{dash}part"),
-        "rest".into(),
-        format!("{dash}create"),
-        params.create_iters(kind).to_string(),
-        format!("{dash}switch"),
-        params.switch_iters(kind).to_string(),
-        format!("{dash}reps"),
-        params.reps.to_string(),
-        format!("{dash}spin-ms"),
-        params.spin_ms.to_string(),
-        format!("{dash}work-ms"),
-        params.work_ms.to_string(),
-        format!("{dash}tid-units"),
-        params.tid_units.to_string(),
-    ]))?;
-    Ok(merge(rest, memory))
+
+    fn timing(&self, params: &Params, placement: Placement, cpus: &[usize]) -> Result<FreshTiming> {
+        let (create, switch) = (params.create_plan(self.kind), params.switch_plan(self.kind));
+        let ends = placement.ends(cpus)?;
+        let _pin = ends
+            .caller
+            .filter(|_| placement == Placement::SameCpu)
+            .map(affinity::pin_current_thread)
+            .transpose()
+            .context("pinning before starting the program")?;
+        let cpu_list = [ends.caller, ends.other]
+            .iter()
+            .flatten()
+            .map(|c| c.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.run(
+            "timing",
+            &[
+                ("placement", placement.as_str().to_string()),
+                (
+                    "cpus",
+                    if cpu_list.is_empty() {
+                        "-".into()
+                    } else {
+                        cpu_list
+                    },
+                ),
+                ("reps", params.reps.to_string()),
+                ("create", create.ops.to_string()),
+                ("create-batch", create.batch.to_string()),
+                ("switch", switch.ops.to_string()),
+                ("switch-batch", switch.batch.to_string()),
+                ("warmup", switch.warmup.to_string()),
+                ("budget-ms", params.rep_budget_ms.to_string()),
+            ],
+        )
+    }
+
+    fn measure(&self, params: &Params) -> Result<Samples> {
+        let kind = self.kind;
+        let tag = kind.as_str();
+        let count = params.memory_count(kind);
+        let (mem, mem_noise) = noise::during(|| -> Result<Vec<Samples>> {
+            (0..params.reps)
+                .map(|rep| {
+                    crate::progress!(
+                        "  {tag}: memory of {count} live units, rep {}/{}",
+                        rep + 1,
+                        params.reps
+                    );
+                    self.run("memory", &[("count", count.to_string())])
+                })
+                .collect()
+        });
+        crate::progress!(
+            "  {tag}: managed by OS, address space, pre-emption, parallelism, {} repetitions each",
+            params.property_reps
+        );
+        let (props, prop_noise) = noise::during(|| -> Result<Samples> {
+            self.run(
+                "properties",
+                &[
+                    ("reps", params.property_reps.to_string()),
+                    ("spin-ms", params.spin_ms.to_string()),
+                    ("work-ms", params.work_ms.to_string()),
+                    ("units", params.managed_units.to_string()),
+                ],
+            )
+        });
+        let mut s = props?;
+        for (i, m) in mem?.into_iter().enumerate() {
+            add_memory(&mut s, m, i == 0);
+        }
+        if let Some(n) = mem_noise {
+            s.noise.insert("memory".into(), n);
+        }
+        if let Some(n) = prop_noise {
+            s.noise.insert("properties".into(), n);
+        }
+        let cpus = affinity::allowed_cpus().context("reading this process's CPUs")?;
+        let placements: &[Placement] = if s.scheduler == Scheduler::CallerThread {
+            &[Placement::SameCpu]
+        } else {
+            &Placement::ALL
+        };
+        for &placement in placements {
+            crate::progress!("  {tag}: create and switch, {}", placement.as_str());
+            let (t, n) = noise::during(|| self.timing(params, placement, &cpus));
+            if let Some(n) = n {
+                s.noise.insert(format!("switch {}", placement.as_str()), n);
+            }
+            let t = match t {
+                Ok(t) => t,
+                Err(e) if placement == Placement::CrossCpu => {
+                    s.notes.push(format!("cross-cpu: not measured: {e:#}"));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let create = (!t.create.reps_ns.is_empty()).then_some(t.create);
+            match placement {
+                Placement::SameCpu => {
+                    s.create_ns = create;
+                    s.switch_ns = Some(t.switch);
+                }
+                Placement::CrossCpu => s.switch_cross_cpu_ns = Some(t.switch),
+                Placement::Unpinned => {
+                    s.create_unpinned_ns = create;
+                    s.switch_unpinned_ns = Some(t.switch);
+                }
+            }
+        }
+        Ok(s)
+    }
 }
 
 #[cfg(test)]

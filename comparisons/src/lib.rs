@@ -5,9 +5,11 @@
 //! Every row is measured by one [`rows`] module (or, for the goroutine and the Python generator,
 //! by a program the crate ships and runs with [`external`]) that returns raw
 //! [`samples::Samples`]; [`run`] measures the chosen [`kind`]s of row with the [`params`] of the
-//! run, the [`classify`] functions turn the experiments' evidence into yes/no answers checked
-//! against the article's [`claims`], [`report`] builds the JSON and markdown, [`chart`] draws the
-//! SVG charts and [`output`] writes them all.
+//! run. Round trips are timed with [`timing`] (repetitions and a histogram) with their ends placed
+//! by [`placement`]; [`noise`] records what else the machine did meanwhile and [`procfs`] reads
+//! the kernel's accounting. The [`classify`] functions turn the experiments' repeated evidence
+//! into yes/no answers (or "uncertain") checked against the article's [`claims`], [`report`]
+//! builds the JSON and markdown, [`chart`] draws the SVG charts and [`output`] writes them all.
 //!
 //! **The server comparison** ([`servers`], the `serverbench`, `loadgen`, `server-threads` and
 //! `server-tokio` binaries): the event-loop servers of `stackless` and `stackful` against a
@@ -25,8 +27,10 @@ pub mod classify;
 pub mod external;
 pub mod kind;
 pub mod machine;
+pub mod noise;
 pub mod output;
 pub mod params;
+pub mod placement;
 pub mod procfs;
 pub mod report;
 pub mod rows;
@@ -34,6 +38,7 @@ pub mod run;
 pub mod samples;
 pub mod stats;
 pub mod sys;
+pub mod timing;
 pub mod work;
 
 // The server comparison.

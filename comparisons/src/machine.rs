@@ -1,4 +1,7 @@
-//! The report header: what machine, compiler, date and commit the figures come from.
+//! The report header: what machine, compiler, date and commit the figures come from, and what
+//! else the machine was doing meanwhile (the noise behind the figures): whether it is a virtual
+//! machine, the steal time and other processes' CPU time over the run, the transparent huge page
+//! mode and the CPU frequency governor.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -11,6 +14,25 @@ pub struct Machine {
     pub cpu_model: String,
     /// CPUs this process may run on.
     pub cores: usize,
+    /// Their numbers (the placed round trips pin to the first two).
+    #[serde(default)]
+    pub cpus_allowed: Vec<usize>,
+    /// Whether the CPU says it runs under a hypervisor (the `hypervisor` flag of
+    /// `/proc/cpuinfo`); `None` when unreadable.
+    #[serde(default)]
+    pub virtualised: Option<bool>,
+    /// `/sys/hypervisor/type`, where the kernel shows it.
+    #[serde(default)]
+    pub hypervisor: Option<String>,
+    /// Transparent huge pages mode (`always`, `madvise`, `never`), where readable.
+    #[serde(default)]
+    pub transparent_hugepages: Option<String>,
+    /// CPU frequency governor of the first allowed CPU, where readable (often absent in a VM).
+    #[serde(default)]
+    pub cpu_governor: Option<String>,
+    /// Total memory (`MemTotal`), bytes.
+    #[serde(default)]
+    pub mem_total_bytes: Option<u64>,
     /// Kernel release (`/proc/sys/kernel/osrelease`).
     pub kernel: String,
     /// `rustc -V` of the compiler that built this program.
@@ -27,8 +49,14 @@ pub struct Machine {
     pub params: crate::params::Params,
     /// 1-, 5- and 15-minute load averages (`/proc/loadavg`) when the run started.
     pub load_average_start: Option<[f64; 3]>,
-    /// The same when the run ended.
+    /// The same when the run ended (recorded, not judged: the tool's own children raise it).
     pub load_average_end: Option<[f64; 3]>,
+    /// Steal and other processes' CPU time over the whole run.
+    #[serde(default)]
+    pub noise: Option<crate::noise::Noise>,
+    /// Rows and experiments during which the machine was busy with something else.
+    #[serde(default)]
+    pub busy_experiments: Vec<String>,
 }
 
 /// Parses the three load averages at the start of a `/proc/loadavg` text.
@@ -45,6 +73,33 @@ pub fn parse_loadavg(text: &str) -> Option<[f64; 3]> {
 /// This machine's load averages now.
 pub fn load_average() -> Option<[f64; 3]> {
     parse_loadavg(&std::fs::read_to_string("/proc/loadavg").ok()?)
+}
+
+/// Whether the first `flags` line of a `/proc/cpuinfo` text has `flag`.
+///
+/// ```
+/// let text = "model name : X\nflags : fpu vme hypervisor sse\n";
+/// assert!(comparisons::machine::cpu_flag(text, "hypervisor"));
+/// assert!(!comparisons::machine::cpu_flag(text, "hyper"));
+/// ```
+pub fn cpu_flag(cpuinfo: &str, flag: &str) -> bool {
+    cpuinfo
+        .lines()
+        .find(|l| l.starts_with("flags"))
+        .and_then(|l| l.split_once(':'))
+        .is_some_and(|(_, v)| v.split_whitespace().any(|f| f == flag))
+}
+
+/// The bracketed choice of a sysfs setting such as `always [madvise] never`.
+///
+/// ```
+/// assert_eq!(comparisons::machine::bracketed("always [madvise] never").as_deref(), Some("madvise"));
+/// assert_eq!(comparisons::machine::bracketed("none"), None);
+/// ```
+pub fn bracketed(text: &str) -> Option<String> {
+    let start = text.find('[')? + 1;
+    let end = start + text[start..].find(']')?;
+    Some(text[start..end].to_string())
 }
 
 fn cpu_model() -> String {
@@ -120,22 +175,28 @@ pub fn iso_utc(secs: u64) -> String {
 }
 
 impl Machine {
-    /// A warning when other programs kept the CPUs busy during the run (1-minute load average above
-    /// the number of cores at its start or end), which makes timings and the parallelism
-    /// experiment unreliable.
+    /// A warning when the machine was busy with something else during the run: steal time or
+    /// other processes' CPU time over the limits of [`crate::noise`], over the whole run or in
+    /// any experiment. The tool's own threads and children do not count.
     pub fn busy_warning(&self) -> Option<String> {
-        let loads: Vec<f64> = [self.load_average_start, self.load_average_end]
-            .iter()
-            .flatten()
-            .map(|l| l[0])
-            .collect();
-        let max = loads.iter().copied().fold(0.0, f64::max);
-        (max > self.cores as f64).then(|| {
-            format!(
-                "the machine was busy during this run (1-minute load average up to {max:.1} on {} cores): timings are noisy, and units that can run in parallel may have found no free core, so rerun on an idle machine before trusting them",
-                self.cores
-            )
-        })
+        let whole = self.noise.filter(|n| n.busy());
+        if whole.is_none() && self.busy_experiments.is_empty() {
+            return None;
+        }
+        let mut w = String::from("the machine was busy with other work during this run");
+        if let Some(n) = whole.or(self.noise) {
+            w.push_str(&format!(" ({})", n.describe()));
+        }
+        if !self.busy_experiments.is_empty() {
+            w.push_str(&format!(
+                "; experiments that saw over {:.0}% steal or {:.0}% other processes' CPU: {}",
+                100.0 * crate::noise::STEAL_LIMIT,
+                100.0 * crate::noise::OTHER_LIMIT,
+                self.busy_experiments.join(", ")
+            ));
+        }
+        w.push_str(": timings are noisy, and units that can run in parallel may have found no free core, so rerun on an idle machine before trusting them");
+        Some(w)
     }
 
     /// Describes this machine now.
@@ -143,9 +204,30 @@ impl Machine {
         let secs = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        let cpus_allowed = common::affinity::allowed_cpus().unwrap_or_default();
+        let read = |path: &str| {
+            std::fs::read_to_string(path)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        let governor = cpus_allowed.first().and_then(|c| {
+            read(&format!(
+                "/sys/devices/system/cpu/cpu{c}/cpufreq/scaling_governor"
+            ))
+        });
         Machine {
             cpu_model: cpu_model(),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            virtualised: std::fs::read_to_string("/proc/cpuinfo")
+                .ok()
+                .map(|t| cpu_flag(&t, "hypervisor")),
+            hypervisor: read("/sys/hypervisor/type"),
+            transparent_hugepages: read("/sys/kernel/mm/transparent_hugepage/enabled")
+                .and_then(|t| bracketed(&t)),
+            cpu_governor: governor,
+            mem_total_bytes: crate::procfs::mem_total().ok(),
+            cpus_allowed,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())
                 .unwrap_or_else(|_| "unknown".to_string()),
@@ -157,6 +239,8 @@ impl Machine {
             params,
             load_average_start: load_average(),
             load_average_end: None,
+            noise: None,
+            busy_experiments: Vec::new(),
         }
     }
 }

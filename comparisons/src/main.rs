@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use comparisons::cli::{self, FAILURE};
 use comparisons::kind::Kind;
 use comparisons::params::Params;
+use comparisons::placement::Placement;
 use comparisons::progress;
 use comparisons::run::{self, Config};
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ static ALLOC: common::alloc_count::CountingAlloc = common::alloc_count::Counting
                   report could not be written; 2 a usage error."
 )]
 struct Cli {
-    /// Small counts and 3 repetitions: finishes within a minute on 2 cores.
+    /// Small counts and 3 repetitions: about half a minute on 2 cores.
     #[arg(long)]
     quick: bool,
     /// Directory for comparison.md, comparison.json and the SVG charts [default: target/comparison].
@@ -54,6 +55,23 @@ enum Cmd {
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         count: u64,
     },
+    /// Internal: creation and switch of one row for one placement in this fresh process, whose
+    /// runtime gets `--workers` workers, printed as JSON.
+    #[command(hide = true)]
+    ProbeTiming {
+        /// The row.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Where the round trip's ends run.
+        #[arg(long, value_enum)]
+        placement: Placement,
+        /// Worker threads of the row's runtime.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        workers: u64,
+        /// The run's parameters, as JSON.
+        #[arg(long)]
+        params: String,
+    },
 }
 
 /// `target/` of the build that made this executable (`target/release/comparisons`).
@@ -72,6 +90,19 @@ fn main_result(cli: Cli) -> Result<bool> {
     if let Some(Cmd::ProbeMemory { kind, count }) = cli.command {
         let m = run::memory_in_process(kind, count as usize)?;
         let json = serde_json::to_string(&m).context("encoding")?;
+        cli::print(&format!("{json}\n")).context("writing the measurement")?;
+        return Ok(true);
+    }
+    if let Some(Cmd::ProbeTiming {
+        kind,
+        placement,
+        workers,
+        params,
+    }) = cli.command
+    {
+        let params: Params = serde_json::from_str(&params).context("parsing --params")?;
+        let t = run::timing_in_process(kind, placement, workers as usize, &params)?;
+        let json = serde_json::to_string(&t).context("encoding")?;
         cli::print(&format!("{json}\n")).context("writing the measurement")?;
         return Ok(true);
     }

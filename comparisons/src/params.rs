@@ -1,7 +1,9 @@
 //! Run parameters: how many units, repetitions and iterations each measurement uses.
 
 use crate::kind::Kind;
+use crate::timing::Plan;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 /// Parameters of one run; recorded in the report header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -10,16 +12,27 @@ pub struct Params {
     pub quick: bool,
     /// Repetitions of every figure.
     pub reps: usize,
+    /// Repetitions of the managed-by-OS, pre-emption and parallelism experiments (at least 3: a
+    /// property whose repetitions disagree is reported as uncertain).
+    pub property_reps: usize,
     /// How long each spinner spins in the pre-emption experiment, in ms.
     pub spin_ms: u64,
     /// Target duration of one CPU-bound unit in the parallelism experiment, in ms.
     pub work_ms: u64,
     /// Iterations of [`crate::work::cpu_work`] that take about `work_ms` here.
     pub work_iters: u64,
-    /// Simultaneously live units in the kernel-thread-id experiment.
-    pub tid_units: usize,
+    /// Least number of units alive at once in the managed-by-OS experiment (a row uses at
+    /// least 4 per worker thread, so that units outnumber the threads they could share).
+    pub managed_units: usize,
     /// Multiplier on the per-row counts below (1 for `--quick`).
     pub scale: usize,
+    /// Longest time one repetition of a timed figure may take, in ms (see [`Plan`]).
+    #[serde(default = "default_rep_budget_ms")]
+    pub rep_budget_ms: u64,
+}
+
+fn default_rep_budget_ms() -> u64 {
+    200
 }
 
 impl Params {
@@ -27,12 +40,14 @@ impl Params {
     pub fn new(quick: bool) -> Params {
         Params {
             quick,
-            reps: if quick { 3 } else { 7 },
-            spin_ms: if quick { 200 } else { 400 },
-            work_ms: if quick { 60 } else { 150 },
+            reps: if quick { 3 } else { 5 },
+            property_reps: if quick { 3 } else { 5 },
+            spin_ms: if quick { 100 } else { 200 },
+            work_ms: if quick { 40 } else { 100 },
             work_iters: 0,
-            tid_units: 8,
-            scale: if quick { 1 } else { 5 },
+            managed_units: 32,
+            scale: if quick { 1 } else { 3 },
+            rep_budget_ms: if quick { 150 } else { 300 },
         }
     }
 
@@ -41,18 +56,20 @@ impl Params {
         Params {
             quick: true,
             reps: 2,
+            property_reps: 3,
             spin_ms: 60,
             work_ms: 5,
             work_iters: 10_000,
-            tid_units: 4,
+            managed_units: 8,
             scale: 0,
+            rep_budget_ms: 50,
         }
     }
 
     /// Live units held at once for the memory measurement of `kind`.
     pub fn memory_count(&self, kind: Kind) -> usize {
         let base = match kind {
-            Kind::Process => 16,
+            Kind::Process => 64,
             Kind::OsThread => 200,
             Kind::GreenThread => 2_000,
             Kind::Goroutine => 10_000,
@@ -67,44 +84,74 @@ impl Params {
         }
     }
 
-    /// Units created and destroyed per repetition of the creation measurement.
-    pub fn create_iters(&self, kind: Kind) -> u64 {
-        let base = match kind {
-            Kind::Process => 200,
-            Kind::OsThread => 1_000,
-            Kind::GreenThread => 10_000,
-            Kind::Goroutine => 100_000,
-            Kind::Stackful => 10_000,
-            Kind::Stackless | Kind::StacklessGenawaiter => 1_000_000,
-            Kind::PythonGenerator => 100_000,
+    /// How creation of `kind` is timed: operations per repetition, and per histogram entry (1
+    /// for units that take microseconds; batches long enough for the clock for the others).
+    pub fn create_plan(&self, kind: Kind) -> Plan {
+        let (ops, batch) = match kind {
+            Kind::Process => (200, 1),
+            Kind::OsThread => (1_000, 1),
+            Kind::GreenThread => (5_000, 1),
+            Kind::Goroutine => (100_000, 16),
+            Kind::Stackful => (5_000, 1),
+            Kind::Stackless | Kind::StacklessGenawaiter => (1_000_000, 100),
+            Kind::PythonGenerator => (100_000, 100),
         };
-        self.scaled(base)
+        self.plan(ops, batch)
     }
 
-    /// Round trips per repetition of the switch measurement.
-    pub fn switch_iters(&self, kind: Kind) -> u64 {
-        let base = match kind {
-            Kind::Process => 2_000,
-            Kind::OsThread => 5_000,
-            Kind::GreenThread => 100_000,
-            Kind::Goroutine => 200_000,
-            Kind::Stackful => 1_000_000,
-            Kind::Stackless | Kind::StacklessGenawaiter => 5_000_000,
-            Kind::PythonGenerator => 300_000,
+    /// How round trips of `kind` are timed (see [`Params::create_plan`]).
+    pub fn switch_plan(&self, kind: Kind) -> Plan {
+        let (ops, batch) = match kind {
+            Kind::Process | Kind::OsThread => (5_000, 1),
+            Kind::GreenThread => (20_000, 1),
+            Kind::Goroutine => (100_000, 8),
+            Kind::Stackful => (1_000_000, 1_000),
+            Kind::Stackless | Kind::StacklessGenawaiter => (5_000_000, 1_000),
+            Kind::PythonGenerator => (300_000, 1_000),
         };
-        self.scaled(base)
+        self.plan(ops, batch)
     }
 
-    fn scaled(&self, base: u64) -> u64 {
-        if self.scale == 0 {
-            (base / 1000).max(10)
+    fn plan(&self, ops: u64, batch: u64) -> Plan {
+        let ops = if self.scale == 0 {
+            (ops / 1000).max(batch * 4)
         } else {
-            base * self.scale as u64 / if self.quick { 1 } else { 2 }
+            ops * self.scale as u64 / if self.quick { 1 } else { 2 }
+        }
+        .div_ceil(batch)
+            * batch;
+        Plan {
+            reps: self.reps,
+            ops,
+            warmup: (ops / 10).max(batch),
+            batch,
+            budget: Duration::from_millis(self.rep_budget_ms),
         }
     }
 
     /// Spin time in ns.
     pub fn spin_ns(&self) -> f64 {
         self.spin_ms as f64 * 1e6
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_time_whole_batches_and_warm_up() {
+        for p in [Params::new(true), Params::new(false), Params::tiny()] {
+            assert!(p.property_reps >= 3);
+            for k in Kind::ALL {
+                for plan in [p.create_plan(k), p.switch_plan(k)] {
+                    assert!(
+                        plan.ops >= plan.batch && plan.ops % plan.batch == 0,
+                        "{k:?} {plan:?}"
+                    );
+                    assert!(plan.warmup >= plan.batch);
+                }
+            }
+        }
     }
 }

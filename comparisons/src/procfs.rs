@@ -1,5 +1,7 @@
-//! The kernel's own memory accounting, read from `/proc`: `VmRSS`, `VmSize` and `VmPTE` from
-//! `/proc/PID/status`, and `Pss` from `/proc/PID/smaps_rollup`.
+//! The kernel's own accounting, read from `/proc`: `VmRSS`, `VmSize` and `VmPTE` from
+//! `/proc/PID/status`, `Pss` from `/proc/PID/smaps_rollup`, the kernel's own memory for tasks and
+//! page tables from `/proc/meminfo` (system-wide), and how many kernel threads and child processes
+//! this process has.
 
 use anyhow::{Context, Result, bail};
 
@@ -75,6 +77,96 @@ pub fn pss(pid: Option<i32>) -> Result<u64> {
     parse_pss(&text).with_context(|| format!("parsing {path}"))
 }
 
+/// The kernel's memory that grows with every task and mapping, system-wide, from `/proc/meminfo`,
+/// in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct KernelMem {
+    /// `KernelStack`: the kernel stacks of all tasks (16 KiB per thread or process on x86-64).
+    pub kernel_stack: u64,
+    /// `PageTables`: every process's page tables.
+    pub page_tables: u64,
+    /// `SUnreclaim`: unreclaimable slab (task structs, memory maps, file tables, ...).
+    pub slab_unreclaimable: u64,
+}
+
+impl KernelMem {
+    /// The sum of the three.
+    pub fn total(&self) -> u64 {
+        self.kernel_stack + self.page_tables + self.slab_unreclaimable
+    }
+}
+
+/// Parses the three kernel figures of a `/proc/meminfo` text.
+///
+/// ```
+/// let text = "MemTotal: 100 kB\nSUnreclaim: 30 kB\nKernelStack: 16 kB\nPageTables: 8 kB\n";
+/// let k = comparisons::procfs::parse_meminfo(text).expect("valid meminfo");
+/// assert_eq!((k.kernel_stack, k.page_tables, k.slab_unreclaimable), (16384, 8192, 30720));
+/// assert_eq!(k.total(), 54 * 1024);
+/// ```
+pub fn parse_meminfo(text: &str) -> Result<KernelMem> {
+    Ok(KernelMem {
+        kernel_stack: kb_field(text, "KernelStack")?,
+        page_tables: kb_field(text, "PageTables")?,
+        slab_unreclaimable: kb_field(text, "SUnreclaim")?,
+    })
+}
+
+/// Reads the kernel figures of `/proc/meminfo` now (system-wide: every process's tasks count).
+pub fn kernel_mem() -> Result<KernelMem> {
+    let text = std::fs::read_to_string("/proc/meminfo").context("reading /proc/meminfo")?;
+    parse_meminfo(&text).context("parsing /proc/meminfo")
+}
+
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+pub fn mem_total() -> Result<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").context("reading /proc/meminfo")?;
+    kb_field(&text, "MemTotal")
+}
+
+/// The number of kernel threads (tasks) of this process, from the `Threads:` line of
+/// `/proc/self/status`.
+pub fn threads() -> Result<u64> {
+    let text = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|v| v.trim().parse().ok())
+        .context("no Threads line in /proc/self/status")
+}
+
+/// The parent pid field of a `/proc/PID/stat` text (the name in brackets may hold spaces and
+/// brackets itself, so the fields are read after the last `)`).
+///
+/// ```
+/// assert_eq!(comparisons::procfs::parse_stat_ppid("42 (a) b)) S 7 42 42 0"), Some(7));
+/// assert_eq!(comparisons::procfs::parse_stat_ppid("garbage"), None);
+/// ```
+pub fn parse_stat_ppid(text: &str) -> Option<i32> {
+    let rest = &text[text.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The number of live processes whose parent is this process (found by scanning `/proc/*/stat`,
+/// which works without the kernel's optional `children` files).
+pub fn children() -> Result<u64> {
+    let me = std::process::id() as i32;
+    let mut n = 0;
+    for entry in std::fs::read_dir("/proc").context("listing /proc")? {
+        let Ok(entry) = entry else { continue };
+        let name = entry.file_name();
+        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        // a process may end between the listing and the read: skip it
+        if let Ok(text) = std::fs::read_to_string(entry.path().join("stat"))
+            && parse_stat_ppid(&text) == Some(me)
+        {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +176,24 @@ mod tests {
         let m = status(None).expect("own /proc status");
         assert!(m.rss_bytes > 0 && m.vm_bytes >= m.rss_bytes);
         assert!(pss(None).expect("own smaps_rollup") > 0);
+    }
+
+    #[test]
+    fn threads_and_children_are_counted() {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let h = std::thread::spawn(move || rx.recv());
+        // the harness's main thread, this test's thread and the one just spawned
+        assert!(threads().unwrap() >= 3);
+        drop(tx);
+        h.join().unwrap().unwrap_err();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        assert!(children().unwrap() >= 1);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(kernel_mem().unwrap().kernel_stack > 0);
     }
 
     #[test]

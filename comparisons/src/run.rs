@@ -1,12 +1,15 @@
 //! Runs the measurements of the chosen rows, with progress on stderr; [`crate::output`] writes
-//! what they give.
+//! what they give. Memory repetitions, and placements that need a runtime of their own, are
+//! measured in fresh runs of this program (`probe-memory`, `probe-timing`).
 
 use crate::kind::Kind;
 use crate::machine::Machine;
+use crate::noise::{self, Noise};
 use crate::params::Params;
+use crate::placement::Placement;
 use crate::progress;
 use crate::report::{self, Report};
-use crate::rows::{self, Style};
+use crate::rows::{self, Ctx, FreshTiming, Style};
 use crate::samples::{MemSample, Samples};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
@@ -20,7 +23,8 @@ pub struct Config {
     pub params: Params,
     /// Rows to measure, in order.
     pub kinds: Vec<Kind>,
-    /// This program, to take each memory repetition in a fresh process (`None`: in this process).
+    /// This program, to take each memory repetition (and placements that need a runtime of
+    /// their own) in a fresh process (`None`: memory in this process, such placements skipped).
     pub probe_exe: Option<PathBuf>,
     /// Work directory for the Go program and the Python script.
     pub tools_dir: PathBuf,
@@ -28,57 +32,146 @@ pub struct Config {
     pub path_var: OsString,
 }
 
+/// Calls `$f::<Row>($args)` for the in-process row of `$kind`, or evaluates `$external` for the
+/// rows measured by their own program.
+macro_rules! dispatch {
+    ($kind:expr, $external:expr, $f:ident ( $($args:expr),* )) => {
+        match $kind {
+            Kind::Process => $f::<rows::process::Process>($($args),*),
+            Kind::OsThread => $f::<rows::thread::OsThread>($($args),*),
+            Kind::GreenThread => $f::<rows::green::GreenThread>($($args),*),
+            Kind::Stackful => $f::<rows::stackful::Stackful>($($args),*),
+            Kind::Stackless => $f::<rows::stackless::Stackless>($($args),*),
+            Kind::StacklessGenawaiter => $f::<rows::genawaiter::Genawaiter>($($args),*),
+            Kind::Goroutine | Kind::PythonGenerator => $external,
+        }
+    };
+}
+
+fn external_row(kind: Kind) -> anyhow::Error {
+    anyhow::anyhow!("{} is measured by its own program", kind.as_str())
+}
+
+fn memory_of<S: Style>(count: usize) -> Result<MemSample> {
+    S::memory(count)
+}
+
 /// One memory repetition of an in-process row, in this process.
 pub fn memory_in_process(kind: Kind, count: usize) -> Result<MemSample> {
     if count == 0 {
         bail!("count must be positive");
     }
-    match kind {
-        Kind::Process => rows::process::Process::memory(count),
-        Kind::OsThread => rows::thread::OsThread::memory(count),
-        Kind::GreenThread => rows::green::GreenThread::memory(count),
-        Kind::Stackful => rows::stackful::Stackful::memory(count),
-        Kind::Stackless => rows::stackless::Stackless::memory(count),
-        Kind::StacklessGenawaiter => rows::genawaiter::Genawaiter::memory(count),
-        Kind::Goroutine | Kind::PythonGenerator => {
-            bail!("{} is measured by its own program", kind.as_str())
-        }
-    }
+    dispatch!(kind, Err(external_row(kind)), memory_of(count))
 }
 
-/// One memory repetition taken in a fresh run of `exe probe-memory`, so that memory freed by an
-/// earlier repetition (allocator caches, stack pools) cannot hide the cost of the next one.
-pub fn memory_in_fresh_process(exe: &Path, kind: Kind, count: usize) -> Result<MemSample> {
+fn timing_of<S: Style>(
+    params: &Params,
+    kind: Kind,
+    placement: Placement,
+    workers: usize,
+) -> Result<FreshTiming> {
+    S::configure_runtime(workers);
+    rows::probe_timing::<S>(params, kind, placement)
+}
+
+/// Creation and switch of an in-process row for `placement`, in this process, with its runtime
+/// configured to `workers` workers first (what `probe-timing` runs).
+pub fn timing_in_process(
+    kind: Kind,
+    placement: Placement,
+    workers: usize,
+    params: &Params,
+) -> Result<FreshTiming> {
+    dispatch!(
+        kind,
+        Err(external_row(kind)),
+        timing_of(params, kind, placement, workers)
+    )
+}
+
+fn run_probe<T: serde::de::DeserializeOwned>(exe: &Path, args: &[String], what: &str) -> Result<T> {
     let out = Command::new(exe)
-        .args(["probe-memory", "--kind", kind.as_str(), "--count"])
-        .arg(count.to_string())
+        .args(args)
         .output()
-        .with_context(|| format!("running {} probe-memory", exe.display()))?;
+        .with_context(|| format!("running {} {what}", exe.display()))?;
     if !out.status.success() {
         bail!(
-            "probe-memory {} failed ({}): {}",
-            kind.as_str(),
+            "{what} failed ({}): {}",
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         );
     }
-    serde_json::from_slice(&out.stdout).context("parsing probe-memory output")
+    serde_json::from_slice(&out.stdout).with_context(|| format!("parsing {what} output"))
 }
 
-fn in_process<S: Style>(kind: Kind, cfg: &Config) -> Result<Samples> {
-    let p = &cfg.params;
+/// One memory repetition taken in a fresh run of `exe probe-memory`, so that memory freed by an
+/// earlier repetition (allocator caches, stack pools) cannot hide the cost of the next one, after
+/// [`rows::SETTLE`] for the kernel to finish freeing that repetition's units.
+pub fn memory_in_fresh_process(exe: &Path, kind: Kind, count: usize) -> Result<MemSample> {
+    // The kernel frees an ended process's page tables and task structures a little later (after
+    // an RCU grace period); let the previous repetition's go before this one's readings, which
+    // are system-wide.
+    std::thread::sleep(rows::SETTLE);
+    let args = [
+        "probe-memory",
+        "--kind",
+        kind.as_str(),
+        "--count",
+        &count.to_string(),
+    ];
+    run_probe(
+        exe,
+        &args.map(String::from),
+        &format!("probe-memory {}", kind.as_str()),
+    )
+}
+
+/// Creation and switch for `placement` in a fresh run of `exe probe-timing` whose runtime has
+/// `workers` workers. The caller pins its thread first when the placement asks for it: the child
+/// inherits the pin, threads and all.
+pub fn timing_in_fresh_process(
+    exe: &Path,
+    kind: Kind,
+    placement: Placement,
+    workers: usize,
+    params: &Params,
+) -> Result<FreshTiming> {
+    let args = [
+        "probe-timing".to_string(),
+        "--kind".into(),
+        kind.as_str().into(),
+        "--placement".into(),
+        placement.as_str().into(),
+        "--workers".into(),
+        workers.to_string(),
+        "--params".into(),
+        serde_json::to_string(params).context("encoding the parameters")?,
+    ];
+    run_probe(exe, &args, &format!("probe-timing {}", kind.as_str()))
+}
+
+fn measure_in_process<S: Style>(kind: Kind, cfg: &Config) -> Result<Samples> {
     let mut memory = |count: usize| match &cfg.probe_exe {
         Some(exe) => memory_in_fresh_process(exe, kind, count),
         None => memory_in_process(kind, count),
     };
-    rows::measure::<S>(
-        p,
-        p.memory_count(kind),
-        p.create_iters(kind),
-        p.switch_iters(kind),
-        kind.as_str(),
-        &mut memory,
-    )
+    let mut fresh_fn;
+    let fresh: Option<&mut dyn FnMut(Placement, usize) -> Result<FreshTiming>> =
+        match &cfg.probe_exe {
+            Some(exe) => {
+                fresh_fn = move |placement: Placement, workers: usize| {
+                    timing_in_fresh_process(exe, kind, placement, workers, &cfg.params)
+                };
+                Some(&mut fresh_fn)
+            }
+            None => None,
+        };
+    rows::measure::<S>(Ctx {
+        params: &cfg.params,
+        kind,
+        memory: &mut memory,
+        fresh,
+    })
 }
 
 /// Measures one row. `Ok(Err(reason))`: skipped (tool missing); `Err`: the measurement failed.
@@ -87,17 +180,11 @@ pub fn measure_kind(
     kind: Kind,
     cfg: &Config,
 ) -> Result<(std::result::Result<Samples, String>, Option<String>)> {
-    let s = match kind {
-        Kind::Process => in_process::<rows::process::Process>(kind, cfg),
-        Kind::OsThread => in_process::<rows::thread::OsThread>(kind, cfg),
-        Kind::GreenThread => in_process::<rows::green::GreenThread>(kind, cfg),
-        Kind::Stackful => in_process::<rows::stackful::Stackful>(kind, cfg),
-        Kind::Stackless => in_process::<rows::stackless::Stackless>(kind, cfg),
-        Kind::StacklessGenawaiter => in_process::<rows::genawaiter::Genawaiter>(kind, cfg),
-        Kind::Goroutine | Kind::PythonGenerator => {
-            return crate::external::measure(kind, &cfg.params, &cfg.tools_dir, &cfg.path_var);
-        }
-    };
+    let s = dispatch!(
+        kind,
+        return crate::external::measure(kind, &cfg.params, &cfg.tools_dir, &cfg.path_var),
+        measure_in_process(kind, cfg)
+    );
     Ok((Ok(s?), None))
 }
 
@@ -105,6 +192,7 @@ pub fn measure_kind(
 /// fails is kept, skipped with the error; the second value tells whether any failed.
 pub fn run(cfg: &Config) -> (Report, bool) {
     let mut machine = Machine::detect(cfg.params.clone());
+    let whole = noise::Mark::now();
     let mut rows_out = Vec::new();
     let mut failed = false;
     for (i, &kind) in cfg.kinds.iter().enumerate() {
@@ -128,9 +216,23 @@ pub fn run(cfg: &Config) -> (Report, bool) {
                 Err(format!("measurement failed: {e:#}"))
             }
         };
+        if let Ok(s) = &samples {
+            for (experiment, n) in &s.noise {
+                if n.busy() {
+                    progress!("  busy during {experiment}: {}", n.describe());
+                    machine
+                        .busy_experiments
+                        .push(format!("{} {experiment}", kind.as_str()));
+                }
+            }
+            if let Some(n) = Noise::sum(s.noise.values()) {
+                progress!("  noise: {}", n.describe());
+            }
+        }
         progress!("  done in {:.1} s", t.elapsed().as_secs_f64());
         rows_out.push(report::build_row(kind, samples));
     }
+    machine.noise = whole.since();
     machine.load_average_end = crate::machine::load_average();
     if let Some(w) = machine.busy_warning() {
         progress!("warning: {w}");

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Median, minimum and maximum of a set of repetitions of one measurement.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stat {
     /// Median of the repetitions (mean of the two middle ones for an even count).
     pub median: f64,
@@ -14,9 +14,27 @@ pub struct Stat {
     pub max: f64,
     /// Number of repetitions.
     pub samples: usize,
+    /// The repetitions themselves, in the order they were taken.
+    #[serde(default)]
+    pub values: Vec<f64>,
 }
 
 impl Stat {
+    /// Max / min: how far apart the repetitions were (1 when they all agree; infinite if the
+    /// smallest is not positive).
+    ///
+    /// ```
+    /// let s = comparisons::stats::Stat::from_samples(&[10.0, 15.0, 12.0]).expect("samples");
+    /// assert_eq!(s.spread(), 1.5);
+    /// ```
+    pub fn spread(&self) -> f64 {
+        if self.min > 0.0 {
+            self.max / self.min
+        } else {
+            f64::INFINITY
+        }
+    }
+
     /// Summarises `samples`; `None` when there is none or one is not a finite number.
     ///
     /// ```
@@ -40,6 +58,7 @@ impl Stat {
             min: v[0],
             max: v[n - 1],
             samples: n,
+            values: samples.to_vec(),
         })
     }
 }

@@ -1,17 +1,25 @@
-//! Tests of the measuring code itself on small counts: the JSON schema, both outcomes of every
-//! experiment, skipped rows, the outputs and the command line. Nothing here checks the machine's
+//! Tests of the measuring code on real units and small counts: the JSON schema, the experiments'
+//! outcomes on units whose answer is known (threads and processes are kernel tasks, coroutines
+//! are not; threads run in parallel on two cores, coroutines on one thread cannot; a thread is
+//! pre-empted, a stackless coroutine is not), the memory layers' bounds, the placement of a round
+//! trip's ends, skipped rows, the outputs and the command line. Nothing here checks the machine's
 //! speed.
 
+use common::affinity;
 use comparisons::classify;
 use comparisons::kind::Kind;
+use comparisons::noise;
 use comparisons::params::Params;
+use comparisons::placement::Placement;
 use comparisons::rows::Style;
 use comparisons::rows::genawaiter::Genawaiter;
 use comparisons::rows::process::Process;
-use comparisons::rows::stackful::Stackful;
+use comparisons::rows::stackful::{STACK_BYTES, Stackful};
 use comparisons::rows::stackless::Stackless;
 use comparisons::rows::thread::OsThread;
 use comparisons::run::{self, Config};
+use comparisons::samples::Scheduler;
+use comparisons::timing::Plan;
 use serde_json::Value;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -38,16 +46,24 @@ fn config(kinds: Vec<Kind>, path: OsString, dir: &str) -> Config {
     Config {
         params: Params::tiny(),
         kinds,
-        probe_exe: None,
+        probe_exe: Some(PathBuf::from(env!("CARGO_BIN_EXE_comparisons"))),
         tools_dir: temp_dir(dir),
         path_var: path,
     }
 }
 
-const ROW_KEYS: [&str; 12] = [
+/// CI installs go and python3 and sets this, so their rows must be measured there.
+fn tools_required() -> bool {
+    std::env::var_os("COMPARISONS_REQUIRE_TOOLS").is_some_and(|v| v == "1")
+}
+
+const ROW_KEYS: [&str; 17] = [
     "kind",
     "label",
+    "scheduler",
+    "workers",
     "memory_bytes",
+    "kernel_bytes",
     "virtual_bytes",
     "create_ns",
     "switch_ns",
@@ -57,6 +73,22 @@ const ROW_KEYS: [&str; 12] = [
     "parallel",
     "article",
     "method",
+    // present only when they apply
+    "skipped",
+    "uncertain",
+];
+
+const OPTIONAL_KEYS: [&str; 10] = [
+    "skipped",
+    "uncertain",
+    "kernel_parts",
+    "object_bytes",
+    "create_unpinned_ns",
+    "create_pooled_ns",
+    "switch_cross_cpu_ns",
+    "switch_unpinned_ns",
+    "properties",
+    "noise",
 ];
 
 fn check_stat(v: &Value, what: &str) {
@@ -66,8 +98,22 @@ fn check_stat(v: &Value, what: &str) {
     for k in ["median", "min", "max", "samples"] {
         assert!(o[k].is_number(), "{what}.{k} is not a number: {v}");
     }
+    assert_eq!(
+        o["values"].as_array().map(Vec::len),
+        o["samples"].as_u64().map(|n| n as usize),
+        "{what} keeps its repetitions"
+    );
     assert!(o["min"].as_f64() <= o["median"].as_f64());
     assert!(o["median"].as_f64() <= o["max"].as_f64());
+}
+
+fn check_timing(v: &Value, what: &str) {
+    check_stat(v, what);
+    for k in ["p50", "p99", "entries", "batch"] {
+        assert!(v[k].is_number(), "{what}.{k}: {v}");
+    }
+    assert!(v["p50"].as_f64() <= v["p99"].as_f64(), "{what}: {v}");
+    assert!(v["entries"].as_u64() > Some(0), "{what}: {v}");
 }
 
 fn check_schema(json: &Value) {
@@ -78,15 +124,18 @@ fn check_schema(json: &Value) {
         assert!(m[k].is_string(), "machine.{k}");
     }
     assert!(m["cores"].is_u64());
+    assert!(m["cpus_allowed"].is_array());
+    assert!(m["virtualised"].is_boolean(), "readable here: {m}");
+    assert!(m["noise"]["steal_s"].is_number(), "{m}");
     assert!(m["params"]["reps"].is_u64());
     for row in json["rows"].as_array().expect("rows is an array") {
         let o = row.as_object().expect("a row is an object");
-        for k in ROW_KEYS {
-            assert!(o.contains_key(k), "row lacks {k}: {row}");
+        for k in ROW_KEYS.iter().filter(|k| !OPTIONAL_KEYS.contains(k)) {
+            assert!(o.contains_key(*k), "row lacks {k}: {row}");
         }
         for k in o.keys() {
             assert!(
-                ROW_KEYS.contains(&k.as_str()) || k == "skipped",
+                ROW_KEYS.contains(&k.as_str()) || OPTIONAL_KEYS.contains(&k.as_str()),
                 "unexpected key {k}"
             );
         }
@@ -100,7 +149,13 @@ fn check_schema(json: &Value) {
         ] {
             assert!(a[k].is_boolean(), "article.{k}");
         }
-        for k in ["memory_bytes", "create_ns", "switch_ns", "parallel"] {
+        for k in [
+            "memory_bytes",
+            "kernel_bytes",
+            "create_ns",
+            "switch_ns",
+            "parallel",
+        ] {
             assert!(row["method"][k].is_string(), "method.{k}");
         }
         match row.get("skipped") {
@@ -110,18 +165,37 @@ fn check_schema(json: &Value) {
                 assert!(row["memory_bytes"].is_null() && row["parallel"].is_null());
             }
             None => {
-                for k in ["memory_bytes", "virtual_bytes", "create_ns", "switch_ns"] {
+                for k in ["memory_bytes", "kernel_bytes", "virtual_bytes"] {
                     check_stat(&row[k], k);
                 }
+                for k in ["create_ns", "switch_ns"] {
+                    check_timing(&row[k], k);
+                }
+                let placed = row["scheduler"] != "caller-thread";
+                for k in ["switch_unpinned_ns", "create_unpinned_ns"] {
+                    assert_eq!(row.get(k).is_some(), placed, "{k} in {row}");
+                }
+                let uncertain: Vec<&str> = row
+                    .get("uncertain")
+                    .and_then(Value::as_array)
+                    .map(|u| u.iter().filter_map(|x| x["property"].as_str()).collect())
+                    .unwrap_or_default();
                 for k in [
                     "managed_by_os",
                     "own_address_space",
                     "preemptive",
                     "parallel",
                 ] {
-                    assert!(row[k].is_boolean(), "{k}");
-                    assert!(row["article"]["holds"][k].is_boolean(), "holds.{k}");
+                    let p = &row["properties"][k];
+                    assert!(p["basis"].is_string(), "{k}: {p}");
+                    assert!(p["repetitions"].is_array(), "{k}: {p}");
+                    // a property is a boolean, or null and listed as uncertain with its evidence
+                    assert!(
+                        row[k].is_boolean() || (row[k].is_null() && uncertain.contains(&k)),
+                        "{k}: {row}"
+                    );
                 }
+                assert!(row["noise"]["memory"]["seconds"].is_number(), "{row}");
             }
         }
     }
@@ -156,27 +230,60 @@ fn every_row_measures_and_matches_the_schema() {
             "python-generator"
         ]
     );
-    // the in-process rows were measured, and the deterministic experiments came out as built
     for r in &report.rows {
-        match r.kind {
-            Kind::Goroutine | Kind::PythonGenerator => {}
-            _ => assert!(r.skipped.is_none(), "{:?}", r.skipped),
-        }
-        if r.skipped.is_none() {
-            let single_threaded = matches!(
-                r.kind,
-                Kind::Stackful
-                    | Kind::Stackless
-                    | Kind::StacklessGenawaiter
-                    | Kind::PythonGenerator
-            );
-            if single_threaded {
-                assert_eq!(r.managed_by_os, Some(false));
-                assert_eq!(r.preemptive, Some(false));
+        match (&r.skipped, r.kind) {
+            (Some(why), Kind::Goroutine | Kind::PythonGenerator) if !tools_required() => {
+                println!("{} skipped: {why}", r.kind.as_str());
+                continue;
             }
-            assert_eq!(r.own_address_space, Some(r.kind == Kind::Process));
+            (Some(why), _) => panic!("{} skipped: {why}", r.kind.as_str()),
+            (None, _) => {}
+        }
+        // only a fork gives a unit memory of its own: decided on real units in every row
+        assert_eq!(
+            r.own_address_space,
+            Some(r.kind == Kind::Process),
+            "{}",
+            r.method.own_address_space
+        );
+        let p = r.properties.as_ref().unwrap();
+        let one_thread = r.scheduler == Some(Scheduler::CallerThread);
+        assert_eq!(
+            p.preemptive.basis == classify::Basis::Construction,
+            one_thread,
+            "{}",
+            r.kind.as_str()
+        );
+        if one_thread {
+            // one thread resumes one unit at a time: never pre-emptive, never parallel
+            assert_ne!(r.preemptive, Some(true), "{}", r.method.preemptive);
+            assert_ne!(r.parallel, Some(true), "{}", r.method.parallel);
+            assert!(r.switch_cross_cpu_ns.is_none() && r.switch_unpinned_ns.is_none());
+        }
+        if matches!(r.kind, Kind::Process | Kind::OsThread) {
+            let same = r.switch_ns.as_ref().unwrap();
+            assert_eq!(
+                same.ends_on_different_cpus,
+                Some(0.0),
+                "{}",
+                r.kind.as_str()
+            );
         }
     }
+    // may on one CPU is measured in a fresh process with a runtime of one worker
+    let green = &report.rows[2];
+    assert!(green.switch_ns.is_some() && green.switch_cross_cpu_ns.is_none());
+    assert!(
+        green
+            .method
+            .notes
+            .iter()
+            .any(|n| n.starts_with("cross-cpu: not measured")),
+        "{:?}",
+        green.method.notes
+    );
+    // the stackful row creates on a fresh and on a pooled stack
+    assert!(report.rows[4].create_pooled_ns.is_some());
     // the round trip through JSON keeps everything
     let back: comparisons::report::Report = serde_json::from_value(json).unwrap();
     assert_eq!(back, report);
@@ -209,11 +316,39 @@ fn missing_tools_give_skipped_rows_that_say_why() {
 }
 
 #[test]
+fn goroutines_are_neither_kernel_tasks_nor_apart_from_their_creator() {
+    let _g = lock();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if comparisons::external::find_in_path("go", &path).is_none() {
+        assert!(!tools_required(), "CI must have go");
+        println!("skipped: go is not installed (apt-get install golang-go)");
+        return;
+    }
+    let cfg = config(vec![Kind::Goroutine], path, "go");
+    let (report, failed) = run::run(&cfg);
+    assert!(!failed, "{report:#?}");
+    let r = &report.rows[0];
+    assert!(r.skipped.is_none(), "{:?}", r.skipped);
+    assert_eq!(r.managed_by_os, Some(false), "{}", r.method.managed_by_os);
+    assert_eq!(r.own_address_space, Some(false));
+    assert_eq!(r.scheduler, Some(Scheduler::Runtime));
+    // the cross-CPU ends are locked to threads pinned to two CPUs
+    if affinity::allowed_cpus().unwrap().len() >= 2 {
+        let cross = r.switch_cross_cpu_ns.as_ref().expect("measured");
+        assert_eq!(cross.ends_on_different_cpus, Some(1.0));
+    }
+    let _ = std::fs::remove_dir_all(&cfg.tools_dir);
+}
+
+#[test]
 fn address_space_probe_both_ways() {
     let _g = lock();
     let w = 0xABCD;
     // a forked child writes to its own copy of memory
-    assert!(classify::own_address_space(w, Process::address(w).unwrap()).value);
+    assert_eq!(
+        classify::own_address_space(w, Process::address(w).unwrap()).value,
+        Some(true)
+    );
     // a thread and every coroutine write to the creator's memory
     for seen in [
         OsThread::address(w).unwrap(),
@@ -221,69 +356,140 @@ fn address_space_probe_both_ways() {
         Stackless::address(w).unwrap(),
         Genawaiter::address(w).unwrap(),
     ] {
-        assert!(!classify::own_address_space(w, seen).value);
+        assert_eq!(classify::own_address_space(w, seen).value, Some(false));
+    }
+}
+
+fn managed<S: Style>(units: usize) -> classify::Verdict {
+    let samples = (0..3)
+        .map(|_| S::managed(units).expect("the managed-by-OS experiment"))
+        .collect::<Vec<_>>();
+    classify::managed_by_os(&samples, S::workers() as u64)
+}
+
+#[test]
+fn threads_and_processes_are_kernel_tasks_and_coroutines_are_not() {
+    let _g = lock();
+    let units = 4 * affinity::allowed_cpus().unwrap().len().max(4);
+    for (v, want) in [
+        (managed::<OsThread>(units), true),
+        (managed::<Process>(units), true),
+        (managed::<Stackless>(units), false),
+        (managed::<Stackful>(units), false),
+        (managed::<Genawaiter>(units), false),
+    ] {
+        assert_eq!(v.value, Some(want), "{}", v.evidence);
     }
 }
 
 #[test]
-fn thread_id_probe_both_ways() {
+fn a_thread_is_preempted_and_a_stackless_coroutine_is_not() {
     let _g = lock();
-    let (c, t) = OsThread::tids(4).unwrap();
-    assert!(classify::managed_by_os(c, &t).value);
-    let (c, t) = Process::tids(4).unwrap();
-    assert!(classify::managed_by_os(c, &t).value);
-    let (c, t) = Stackless::tids(4).unwrap();
-    assert!(!classify::managed_by_os(c, &t).value);
-    let (c, t) = Stackful::tids(4).unwrap();
-    assert!(!classify::managed_by_os(c, &t).value);
+    // long enough that even a loaded kernel scheduler runs the probe before the spinners stop
+    let spin = Duration::from_millis(300);
+    let reps = |f: fn(Duration) -> anyhow::Result<comparisons::samples::PreemptSample>| {
+        (0..3).map(|_| f(spin).unwrap()).collect::<Vec<_>>()
+    };
+    let v = classify::preemptive(&reps(OsThread::preempt), Scheduler::Kernel);
+    assert_eq!(v.value, Some(true), "{}", v.evidence);
+    let v = classify::preemptive(&reps(Stackless::preempt), Scheduler::CallerThread);
+    assert_eq!(v.value, Some(false), "{}", v.evidence);
+    assert_eq!(v.basis, classify::Basis::Construction);
+}
+
+/// Three repetitions of the parallelism experiment, the verdict and the noise meanwhile.
+fn parallel<S: Style>(iters: u64) -> (classify::Verdict, Option<noise::Noise>) {
+    let (r, n) = noise::during(|| {
+        let mut two = Vec::new();
+        let mut cpu = Vec::new();
+        for _ in 0..3 {
+            let (w, c) = S::cpu_units(2, iters).expect("two CPU-bound units");
+            two.push(w);
+            cpu.push(c);
+        }
+        classify::parallel(&two, &cpu, &two, S::scheduler())
+    });
+    (r, n)
 }
 
 #[test]
-fn preemption_probe_both_ways() {
+fn threads_run_in_parallel_on_two_cores_and_single_threaded_coroutines_never_do() {
     let _g = lock();
-    // long enough that even a heavily loaded kernel scheduler runs the probe within half of it
-    let spin = Duration::from_millis(1000);
-    let (n, lat) = OsThread::preempt(spin).unwrap();
-    assert!(
-        classify::preemptive(spin.as_nanos() as f64, n, lat).value,
-        "{lat}"
-    );
-    let (n, lat) = Stackless::preempt(spin).unwrap();
-    assert!(!classify::preemptive(spin.as_nanos() as f64, n, lat).value);
+    let iters = comparisons::work::calibrate(Duration::from_millis(30));
+    let (v, n) = parallel::<Stackless>(iters);
+    // units taking turns on one thread can never use more CPU time than wall time
+    assert_ne!(v.value, Some(true), "{}", v.evidence);
+    if affinity::allowed_cpus().unwrap().len() < 2 {
+        println!("skipped the thread half: one CPU here");
+        return;
+    }
+    let (v, n2) = parallel::<OsThread>(iters);
+    let busy = [n, n2].iter().flatten().any(noise::Noise::busy);
+    if busy && v.value != Some(true) {
+        // other programs took the second core: that is what the verdict must not hide
+        println!(
+            "skipped: the machine was busy ({:?}); threads: {}",
+            n2.map(|n| n.describe()),
+            v.evidence
+        );
+        return;
+    }
+    assert_eq!(v.value, Some(true), "{}", v.evidence);
 }
 
 #[test]
-fn parallelism_classifier_both_ways() {
-    // synthetic timings: (pair wall, pair CPU) per repetition
-    assert!(classify::parallel(&[100.0, 98.0, 103.0], &[190.0, 180.0, 200.0], &[95.0]).value);
-    assert!(!classify::parallel(&[200.0, 210.0, 190.0], &[199.0, 200.0, 185.0], &[95.0]).value);
+fn pinned_ends_run_where_they_were_put() {
     let _g = lock();
-    // units that take turns on one thread never use more CPU time than wall time
-    let (wall, cpu) = Stackless::cpu_units(2, 2_000_000).unwrap();
-    assert!(
-        !classify::parallel(&[wall], &[cpu], &[wall / 2.0]).value,
-        "{wall} {cpu}"
-    );
-    // two OS threads may use up to two CPUs at once: the figures are finite and positive
-    let (wall, cpu) = OsThread::cpu_units(2, 2_000_000).unwrap();
-    assert!(wall > 0.0 && cpu > 0.0);
+    let cpus = affinity::allowed_cpus().unwrap();
+    let plan = Plan {
+        reps: 2,
+        ops: 50,
+        warmup: 10,
+        batch: 1,
+        budget: Duration::from_secs(60),
+    };
+    for placement in [Placement::SameCpu, Placement::CrossCpu] {
+        let Ok(ends) = placement.ends(&cpus) else {
+            println!("skipped {placement:?}: one CPU here");
+            continue;
+        };
+        let want = f64::from(u8::from(placement == Placement::CrossCpu));
+        let _pin = affinity::pin_current_thread(ends.caller.unwrap()).unwrap();
+        for t in [
+            OsThread::switch(&plan, ends).unwrap(),
+            Process::switch(&plan, ends).unwrap(),
+        ] {
+            assert_eq!(t.ends_on_different_cpus, Some(want), "{placement:?} {t:?}");
+            assert_eq!(t.reps_ns.len(), 2);
+            assert_eq!(t.entries, 100);
+        }
+    }
 }
 
 #[test]
-fn stackless_memory_counts_heap_and_size() {
+fn memory_layers_have_the_bounds_they_claim() {
     let _g = lock();
+    let page = 4096.0;
+    // stackless: the box holds exactly the coroutine's state; the handle is a fat pointer
     let m = run::memory_in_process(Kind::Stackless, 10_000).unwrap();
-    let size = m.size_of_bytes.unwrap();
-    let heap = m.heap_bytes.unwrap();
-    assert!(size > 0.0);
-    // one Box per unit holding exactly the coroutine (the test harness's own threads may
-    // allocate meanwhile: tolerate up to 10 KB of that over the 10 000 units)
+    let (size, heap) = (m.size_of_bytes.unwrap(), m.heap_bytes.unwrap());
+    assert!(size > 0.0 && size <= 32.0, "state {size}");
     assert!((heap - size).abs() < 1.0, "heap {heap} size {size}");
+    assert_eq!(m.object_bytes, Some(16.0 + heap));
+    // genawaiter: a boxed future and a shared airlock on the heap
     let g = run::memory_in_process(Kind::StacklessGenawaiter, 1000).unwrap();
-    assert!(g.heap_bytes.unwrap() > 0.0);
-    let s = run::memory_in_process(Kind::Stackful, 8).unwrap();
-    // each stackful unit reserves its stack and a guard page
-    assert!(s.virtual_bytes >= comparisons::rows::stackful::STACK_BYTES as f64);
+    assert!(g.heap_bytes.unwrap() >= size, "{g:?}");
+    // stackful: nothing on the heap, at least one resident page and a whole stack reserved each
+    let s = run::memory_in_process(Kind::Stackful, 64).unwrap();
+    assert!(s.heap_bytes.unwrap().abs() < 1.0, "{s:?}");
+    assert!(s.memory_bytes >= page, "{s:?}");
+    assert!(s.virtual_bytes >= STACK_BYTES as f64, "{s:?}");
+    // threads: each one's kernel stack is kernel memory (16 KiB on x86-64; other programs
+    // starting and ending threads meanwhile blur the system-wide figure, hence the margin)
+    let t = run::memory_in_process(Kind::OsThread, 64).unwrap();
+    let k = t.kernel.unwrap();
+    assert!(k.kernel_stack_bytes >= page, "{k:?}");
+    assert!(t.memory_bytes >= page, "{t:?}");
     assert!(run::memory_in_process(Kind::Goroutine, 8).is_err());
     assert!(run::memory_in_process(Kind::Stackless, 0).is_err());
 }
@@ -301,6 +507,7 @@ fn outputs_are_written() {
     }
     let md = std::fs::read_to_string(dir.join("comparison.md")).unwrap();
     assert!(md.contains("Choosing a style") && md.contains("≥ 0Mb"));
+    assert!(md.contains("by construction"), "{md}");
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("comparison.json")).unwrap())
             .unwrap();
@@ -319,7 +526,7 @@ fn the_memory_probe_runs_with_the_counting_allocator() {
     assert!(out.status.success());
     let m: comparisons::samples::MemSample = serde_json::from_slice(&out.stdout).unwrap();
     assert!(
-        m.heap_bytes.is_some(),
+        m.heap_bytes.is_some() && m.object_bytes.is_some(),
         "the binary installs the counting allocator"
     );
 }

@@ -99,6 +99,12 @@ pub const RATIOS: &[Ratio] = &[
         target: Target::AtMost(3.0),
     },
     Ratio {
+        group: "create",
+        numerator: Style::NativeBoxed,
+        denominator: Style::Manual,
+        target: Target::None,
+    },
+    Ratio {
         group: "fib",
         numerator: Style::Corosensei,
         denominator: Style::Native,

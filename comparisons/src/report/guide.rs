@@ -1,11 +1,11 @@
-//! The closing guide to choosing a style, written from the measured medians.
+//! The closing guide to choosing a style, written from the measured medians: memory is user space
+//! plus kernel, round trips are the same-CPU figure (with the cross-CPU one for threads).
 
 use std::fmt::Write as _;
 
-use super::model::{Report, Row};
+use super::model::{Report, Row, Timing};
 use super::units::{bytes, nanos};
 use crate::kind::Kind;
-use crate::stats::Stat;
 
 fn measured(report: &Report) -> impl Iterator<Item = &Row> {
     report.rows.iter().filter(|r| r.skipped.is_none())
@@ -29,9 +29,6 @@ fn names(rows: &[&Row]) -> String {
 /// The closing guide, written from the measured figures (medians).
 pub fn guide(report: &Report) -> String {
     let mut g = String::new();
-    fn med(s: &Option<Stat>) -> Option<f64> {
-        s.as_ref().map(|s| s.median)
-    }
     let thread = find(report, Kind::OsThread);
     let by = |f: fn(&Row) -> Option<f64>| {
         let mut v: Vec<(&Row, f64)> = measured(report)
@@ -40,15 +37,15 @@ pub fn guide(report: &Report) -> String {
         v.sort_by(|a, b| a.1.total_cmp(&b.1));
         v
     };
-    let mem = by(|r| med(&r.memory_bytes).map(|x| x.max(1.0)));
+    let mem = by(|r| r.total_memory().map(|x| x.max(1.0)));
     if let Some((best, b)) = mem.first() {
         let _ = write!(
             g,
-            "- **Many units alive at once** (connections, timers, pipeline stages): the cheapest to hold here is `{}` at {} per unit",
+            "- **Many units alive at once** (connections, timers, pipeline stages): the cheapest to hold here (user space + kernel) is `{}` at {} per unit",
             best.kind.as_str(),
             bytes(*b)
         );
-        if let Some(t) = thread.and_then(|t| med(&t.memory_bytes)) {
+        if let Some(t) = thread.and_then(Row::total_memory) {
             let _ = write!(g, "; an OS thread costs {} ({:.0}x more)", bytes(t), t / b);
         }
         g.push_str(". A million live units would need: ");
@@ -60,11 +57,14 @@ pub fn guide(report: &Report) -> String {
         );
         g.push_str(".\n");
     }
-    let sw = by(|r| med(&r.switch_ns));
+    fn tmed(t: &Option<Timing>) -> Option<f64> {
+        t.as_ref().map(|t| t.stat.median)
+    }
+    let sw = by(|r| tmed(&r.switch_ns));
     if let (Some((best, b)), Some((worst, w))) = (sw.first(), sw.last()) {
         let _ = write!(
             g,
-            "- **Frequent hand-offs** (generators, parsers, producer/consumer): the fastest round trip is `{}` at {}, the slowest `{}` at {} ({:.0}x).",
+            "- **Frequent hand-offs** (generators, parsers, producer/consumer): the fastest round trip is `{}` at {}, the slowest `{}` at {} ({:.0}x), with both ends on one CPU.",
             best.kind.as_str(),
             nanos(*b),
             worst.kind.as_str(),
@@ -72,14 +72,28 @@ pub fn guide(report: &Report) -> String {
             w / b
         );
         if let Some(t) = thread
-            .filter(|t| t.kind != worst.kind)
-            .and_then(|t| med(&t.switch_ns))
+            && let Some(same) = tmed(&t.switch_ns)
         {
-            let _ = write!(g, " Between OS threads a round trip costs {}.", nanos(t));
+            let _ = write!(
+                g,
+                " Between OS threads a round trip costs {} on one CPU",
+                nanos(same)
+            );
+            match tmed(&t.switch_cross_cpu_ns) {
+                Some(cross) => {
+                    let _ = write!(
+                        g,
+                        " and {} across two CPUs, where the other end has to be woken up; unpinned, it is whichever the scheduler picks ({}).",
+                        nanos(cross),
+                        tmed(&t.switch_unpinned_ns).map_or("not measured".to_string(), nanos)
+                    );
+                }
+                None => g.push('.'),
+            }
         }
         g.push('\n');
     }
-    let cr = by(|r| med(&r.create_ns));
+    let cr = by(|r| tmed(&r.create_ns));
     if let Some((best, b)) = cr.first() {
         let _ = writeln!(
             g,
@@ -97,6 +111,9 @@ pub fn guide(report: &Report) -> String {
         measured(report).filter(|r| f(r) == Some(true)).collect()
     };
     let par = pick(|r| r.parallel);
+    let unsure: Vec<&Row> = measured(report)
+        .filter(|r| !r.uncertain.is_empty())
+        .collect();
     let busy = if report.machine.busy_warning().is_some() {
         " This run was on a busy machine (see the warning at the top), where even units that can run in parallel may find no second free core: rerun it on an idle machine before deciding on this line."
     } else {
@@ -107,6 +124,13 @@ pub fn guide(report: &Report) -> String {
         "- **CPU-bound work over several cores**: the styles that ran two CPU-bound units in about the time of one here: {}. The single-threaded coroutine styles take turns on their thread by design; combine them with threads (or a multi-threaded runtime) for CPU work.{busy}",
         names(&par)
     );
+    if !unsure.is_empty() {
+        let _ = writeln!(
+            g,
+            "- **Undecided here**: {} had a property whose repetitions disagreed (listed under Properties); the lines above leave them out of that property.",
+            names(&unsure)
+        );
+    }
     let pre = pick(|r| r.preemptive);
     let _ = writeln!(
         g,
@@ -120,7 +144,7 @@ pub fn guide(report: &Report) -> String {
         names(&iso)
     );
     if let (Some(sl), Some(sf)) = (find(report, Kind::Stackless), find(report, Kind::Stackful))
-        && let (Some(a), Some(b)) = (med(&sl.memory_bytes), med(&sf.memory_bytes))
+        && let (Some(a), Some(b)) = (sl.total_memory(), sf.total_memory())
     {
         let _ = writeln!(
             g,

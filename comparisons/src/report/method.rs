@@ -1,79 +1,128 @@
 //! How each figure of a row is measured, in words: the method text of the memory, creation and
 //! switch figures per kind of row, and of the four experiments with their evidence.
 
-use crate::classify::Verdict;
+use crate::classify::{Basis, Verdict};
 use crate::kind::Kind;
 
-/// How the memory (resident, virtual), creation and switch figures of `kind` are measured.
-pub fn how(kind: Kind) -> [&'static str; 4] {
+/// The method texts of one row's figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct How {
+    /// User-space memory.
+    pub memory: &'static str,
+    /// Virtual memory.
+    pub virtual_: &'static str,
+    /// The object (empty where it does not apply).
+    pub object: &'static str,
+    /// What one creation is.
+    pub create: &'static str,
+    /// What one round trip is, and how its ends were placed.
+    pub switch: &'static str,
+}
+
+/// How the round trips of rows scheduled by the kernel are placed and timed.
+pub const PLACED: &str = "timed three ways: both ends pinned to one CPU (switch_ns: the switch itself), pinned to two different CPUs (switch_cross_cpu_ns: a wake-up across cores), neither pinned (switch_unpinned_ns: wherever the scheduler put them; ends_on_different_cpus says how often they were apart). Each round trip's reply is the next request; a warm-up is thrown away; single round trips are timed into a histogram (p50, p99) and each repetition's mean gives the median and range";
+
+/// How the round trips of the Rust coroutine rows are timed.
+pub const RESUMED: &str = "each resume goes through an opaque handle behind black_box, as a scheduler holds it, and its output is the next input, so the compiler can neither inline the coroutine into the loop nor skip its state (scripts/switch-asm.sh shows the benchmarks' loops, which are built the same way); batches of resumes are timed into a histogram (p50, p99 of the batch means) and each repetition's mean gives the median and range";
+
+/// How the memory (user space, virtual, object), creation and switch figures of `kind` are
+/// measured.
+pub fn how(kind: Kind) -> How {
     match kind {
-        Kind::Process => [
-            "N children forked from a fresh single-threaded probe process, each blocked in read() on a pipe; (sum of PSS from /proc/PID/smaps_rollup of the parent and all children - parent's PSS before forking + each child's VmPTE page tables) / N. PSS splits copy-on-write pages among the processes sharing them, so the sum counts only what the children added; RSS would count the whole parent once per child. Kernel task structs and kernel stacks are not visible per process and are not counted",
-            "median VmSize of a child: a fork maps a copy of the parent's whole address space",
-            "fork(); the child writes one byte to a pipe and _exits; the parent reads it and waitpid()s",
-            "one byte back and forth through two pipes between the parent and a forked child",
-        ],
-        Kind::OsThread => [
-            "(VmRSS with N more std::threads alive and blocked on a Condvar - VmRSS before them) / N, in a fresh process already holding 8 threads per core (the number of glibc malloc arenas, which the first threads reserve)",
-            "(VmSize with the N threads - before) / N: each default 2 MiB stack plus its guard page",
-            "std::thread::spawn of a thread that returns at once, then join()",
-            "a u64 sent back and forth between two threads through two std::sync::mpsc channels (futex wait/wake)",
-        ],
-        Kind::GreenThread => [
-            "(VmRSS with N may coroutines alive and parked - VmRSS before) / N, in a fresh process after the runtime started and after holding as many coroutines as may's pre-allocated pool (1000), so all N are new",
-            "(VmSize with the N coroutines - before) / N",
-            "inside a may coroutine, one at a time: may::coroutine::spawn of a coroutine that returns at once, then join() (may pools up to 1000 coroutines for reuse; with 2 workers the new coroutine may run on the other worker, so this includes waking a worker thread)",
-            "a u64 sent back and forth between two may coroutines through two may::sync::mpsc channels",
-        ],
-        Kind::Goroutine => [
-            "Go program: (VmRSS with N goroutines alive and blocked on a channel - VmRSS before) / N, in a fresh process per repetition",
-            "(VmSize with the N goroutines - before) / N",
-            "go func(){ done <- struct{}{} }(); <-done",
-            "an int sent back and forth between two goroutines through two unbuffered channels",
-        ],
-        Kind::Stackful => [
-            "(VmRSS with N corosensei coroutines suspended at their first suspend - VmRSS before) / N, in a fresh process",
-            "(VmSize with the N coroutines - before) / N: each mmap'd stack plus a guard page",
-            "Coroutine::with_stack(DefaultStack::new(size)), resume to the first suspend, drop (unwinds the suspended stack, unmaps it)",
-            "resume(x) into the coroutine and suspend(acc) back: one round trip",
-        ],
-        Kind::Stackless => [
-            "(VmRSS with N boxed native coroutines suspended at their first yield - VmRSS before) / N, in a fresh process; includes the allocator's per-block overhead",
-            "(VmSize with the N coroutines - before) / N",
-            "Box::pin(#[coroutine] closure), resume to the first yield, drop",
-            "Pin::resume(x) into the coroutine and `yield acc` back: one round trip (the compiler may inline the resumed state machine into the loop, as it can in real code)",
-        ],
-        Kind::StacklessGenawaiter => [
-            "(VmRSS with N genawaiter::rc::Gen generators suspended at their first yield - VmRSS before) / N, in a fresh process",
-            "(VmSize with the N generators - before) / N",
-            "Gen::new(async closure), resume_with to the first yield_, drop",
-            "resume_with(x) into the generator and co.yield_(acc).await back: one round trip",
-        ],
-        Kind::PythonGenerator => [
-            "python3 script: (VmRSS with N suspended generators in a list - VmRSS before) / N, in a fresh process per repetition",
-            "(VmSize with the N generators - before) / N",
-            "g = gen(); next(g); g.close()",
-            "g.send(x) into the generator and `yield acc` back: one round trip",
-        ],
+        Kind::Process => How {
+            memory: "N children forked from a fresh single-threaded probe process, each blocked in read() on a pipe; (sum of PSS from /proc/PID/smaps_rollup of the parent and all children - parent's PSS before forking) / N. PSS splits copy-on-write pages among the processes sharing them, so the sum counts only what the children added; RSS would count the whole parent once per child. The children's page tables (copies of the parent's) are in the kernel layer",
+            virtual_: "median VmSize of a child: a fork maps a copy of the parent's whole address space",
+            object: "",
+            create: "fork() from a thread pinned to one CPU (create_ns) or unpinned (create_unpinned_ns); the child runs to its first (and only) suspension, writing one byte to a pipe and _exiting; the parent reads the byte and waitpid()s (destroy)",
+            switch: "a u32 through a pipe to a forked echo process and back plus one (common::pingpong, the same code as the os-thread row, so the two differ only in the address space)",
+        },
+        Kind::OsThread => How {
+            memory: "(VmRSS with N more std::threads alive and blocked on a Condvar - VmRSS before them) / N, in a fresh process already holding 8 threads per core (the number of glibc malloc arenas, which the first threads reserve)",
+            virtual_: "(VmSize with the N threads - before) / N: each default 2 MiB stack plus its guard page",
+            object: "size_of the JoinHandle the creator holds + heap per thread counted by the allocator wrapper (std's thread and result records)",
+            create: "std::thread::spawn from a thread pinned to one CPU (create_ns; the new thread inherits the pin) or unpinned (create_unpinned_ns); the thread runs to its first (and only) suspension, its return; join() (destroy)",
+            switch: "a u32 through a pipe to an echo thread and back plus one (common::pingpong, the same code as the process row and the switch benchmark's thread)",
+        },
+        Kind::GreenThread => How {
+            memory: "(VmRSS with N may coroutines alive and parked - VmRSS before) / N, in a fresh process after the runtime started and after holding as many coroutines as may's pre-allocated pool (1000), so all N are new",
+            virtual_: "(VmSize with the N coroutines - before) / N",
+            object: "size_of the JoinHandle the creator holds + heap per coroutine counted by the allocator wrapper",
+            create: "inside a may coroutine, one at a time: may::coroutine::spawn of a coroutine that returns at once (its first suspension), then join() (destroy). create_ns: in a fresh process pinned to one CPU whose runtime has one worker, so no other worker is woken; create_unpinned_ns: in the default runtime (one worker per core), where may places the new coroutine on another worker in turn, so it includes waking that worker's thread. may pools up to 1000 coroutines for reuse",
+            switch: "a u32 back and forth between two may coroutines through two may::sync::mpsc channels, plus one each way. switch_ns: both ends in a fresh process pinned to one CPU whose runtime has one worker; switch_unpinned_ns: the default runtime (one worker per core); no cross-CPU figure: may runs a woken coroutine on its waker's worker, so the ends cannot be kept on two CPUs. Each round trip's reply is the next request; single round trips are timed into a histogram (p50, p99)",
+        },
+        Kind::Goroutine => How {
+            memory: "Go program: (VmRSS with N goroutines alive and blocked on a channel - VmRSS before) / N, in a fresh process per repetition",
+            virtual_: "(VmSize with the N goroutines - before) / N",
+            object: "",
+            create: "go func(){ done <- x+1 }(); <-done: the goroutine runs to its first (and only) suspension, its end. create_ns: a run with GOMAXPROCS=1 in a process pinned to one CPU; create_unpinned_ns: the default GOMAXPROCS, unpinned",
+            switch: "an int back and forth between two goroutines through two unbuffered channels, plus one each way. switch_ns: GOMAXPROCS=1 in a process pinned to one CPU; switch_cross_cpu_ns: each goroutine locked to its own OS thread (runtime.LockOSThread) pinned to its own CPU; switch_unpinned_ns: the default GOMAXPROCS. Each round trip's reply is the next request; batches of 8 round trips are timed into a histogram (p50, p99)",
+        },
+        Kind::Stackful => How {
+            memory: "(VmRSS with N corosensei coroutines suspended at their first suspend - VmRSS before) / N, in a fresh process",
+            virtual_: "(VmSize with the N coroutines - before) / N: each mmap'd stack plus a guard page",
+            object: "size_of the Coroutine handle + heap per coroutine counted by the allocator wrapper (the stack is mmap'd, not heap)",
+            create: "Coroutine::with_stack on a freshly mapped DefaultStack (create_ns: mmap + guard page) or on a stack from a warm stackful::stacks::StackPool (create_pooled_ns), resume to the first suspend, then destroy while suspended: corosensei unwinds the stack (a forced unwind), then unmaps it or gives it back to the pool",
+            switch: "resume(x) into the coroutine and suspend(acc) back: one round trip",
+        },
+        Kind::Stackless => How {
+            memory: "(VmRSS with N Pin<Box<dyn Coroutine>> native coroutines suspended at their first yield - VmRSS before) / N, in a fresh process; includes the allocator's per-block overhead",
+            virtual_: "(VmSize with the N coroutines - before) / N",
+            object: "size_of the Pin<Box<dyn Coroutine>> handle (a pointer and a vtable pointer) + heap per coroutine counted by the allocator wrapper (the box holding the coroutine's whole state; size_of the state is given beside)",
+            create: "Box::pin(#[coroutine] closure) as Pin<Box<dyn Coroutine>>, resume to the first yield, drop",
+            switch: "Pin<Box<dyn Coroutine>>::resume(x) into the coroutine and `yield acc` back: one round trip",
+        },
+        Kind::StacklessGenawaiter => How {
+            memory: "(VmRSS with N genawaiter::rc::Gen generators suspended at their first yield - VmRSS before) / N, in a fresh process",
+            virtual_: "(VmSize with the N generators - before) / N",
+            object: "size_of the Gen handle + heap per generator counted by the allocator wrapper (the boxed future and the shared airlock)",
+            create: "Gen::new(async closure), resume_with to the first yield_, drop",
+            switch: "resume_with(x) into the generator and co.yield_(acc).await back: one round trip",
+        },
+        Kind::PythonGenerator => How {
+            memory: "python3 script: (VmRSS with N suspended generators in a list - VmRSS before) / N, in a fresh process per repetition",
+            virtual_: "(VmSize with the N generators - before) / N",
+            object: "sys.getsizeof of a suspended generator (its frame included, not the objects it refers to)",
+            create: "g = gen(x); next(g) to the first yield; g.close()",
+            switch: "x = g.send(x) into the generator and `yield acc` back: one round trip, each output the next input; batches of 1000 timed into a histogram (p50, p99 of the batch means)",
+        },
+    }
+}
+
+impl How {
+    /// The switch text of `kind` with how its round trips were timed.
+    pub fn switch_text(&self, kind: Kind) -> String {
+        match kind {
+            Kind::Process | Kind::OsThread => format!("{}; {PLACED}", self.switch),
+            Kind::Stackful | Kind::Stackless | Kind::StacklessGenawaiter => {
+                format!("{}; {RESUMED}", self.switch)
+            }
+            Kind::GreenThread | Kind::Goroutine | Kind::PythonGenerator => self.switch.to_string(),
+        }
     }
 }
 
 /// The experiment `which` (`managed`, `address`, `preempt`, else parallel) in words, with the
-/// evidence it was decided on.
+/// evidence it was decided on and what decides it.
 pub fn experiment_text(which: &str, v: &Verdict) -> String {
     let how = match which {
         "managed" => {
-            "several units alive at once each report gettid(); OS-managed if every unit has its own kernel thread, not the creator's"
+            "units outnumbering the threads they could share (at least 4 per worker thread) are alive at once; the process's kernel threads (/proc/self/status Threads) and child processes (/proc/*/stat) are counted before and while they live; OS-managed if the process gained at least one kernel task per unit"
         }
         "address" => {
             "a unit stores a value in a global that was 0; own address space if the creator does not see it"
         }
         "preempt" => {
-            "one unit per scheduler worker spins without yielding; then another unit is made runnable; pre-emptive if it runs before half the spin time"
+            "one unit per worker spins without yielding; once they all spin, another unit is made runnable; pre-emptive if it runs before the first spinner stops"
         }
         _ => {
-            "two CPU-bound units at once; from the wall time and the CPU time of the pair, parallel if the pair took under 1.5x the time one unit needed"
+            "two CPU-bound units are started at once; parallel if they used clearly more CPU time than wall time (which units taking turns cannot)"
         }
     };
-    format!("{how}. Measured: {}", v.evidence)
+    let basis = match v.basis {
+        Basis::Experiment => "Decided by the experiment",
+        Basis::Construction => {
+            "Fixed by construction (one thread resumes one unit at a time: a unit runs only when resumed and until it suspends); the experiment only checks the harness"
+        }
+    };
+    format!("{how}. {basis}. Measured: {}", v.evidence)
 }

@@ -1,19 +1,27 @@
 //! Row `stackless-genawaiter`: units are `genawaiter::rc::Gen` generators (an `async` block driven
-//! as a generator, stable-Rust semantics), driven by `resume_with` on the creating thread.
+//! as a generator, stable-Rust semantics), driven by `resume_with` on the creating thread through
+//! a handle behind `black_box`, each output fed into the next input.
 //!
-//! Memory is reported as `size_of` the `Gen` handle, the heap bytes per unit counted by the
-//! [`CountingAlloc`](common::alloc_count::CountingAlloc) allocator (the boxed future and the shared airlock), and the
-//! change in this process's `VmRSS` / `VmSize` per unit.
+//! Memory is reported as the object (`size_of` the `Gen` handle plus the heap per unit counted by
+//! the [`CountingAlloc`](common::alloc_count::CountingAlloc) allocator: the boxed future and the
+//! shared airlock), the change in this process's `VmRSS` / `VmSize` per unit, and the kernel's.
 
-use super::{MARK, Style, live_units_memory, ns_since, size_of_unit};
-use crate::samples::MemSample;
+use super::{
+    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
+    size_of_unit, spin_for, time_chained,
+};
+use crate::placement::Ends;
+use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
+use crate::timing::{Plan, TimingSample, mono_ns};
 use crate::work::cpu_work;
 use anyhow::{Result, bail};
 use genawaiter::GeneratorState;
 use genawaiter::rc::{Co, Gen};
+use std::cell::Cell;
 use std::future::Future;
 use std::hint::black_box;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -24,7 +32,8 @@ pub const CHUNKS: u64 = 16;
 #[derive(Debug)]
 pub struct Genawaiter;
 
-/// The measured unit: keeps a running sum across suspensions, yielding it each time.
+/// The measured unit: keeps a running sum across suspensions, yielding it each time (genawaiter
+/// drops the first resume argument: the first resume only starts it).
 pub fn accumulator(seed: u64) -> Gen<u64, u64, impl Future<Output = ()>> {
     Gen::new(move |co: Co<u64, u64>| async move {
         let mut acc = seed;
@@ -35,51 +44,60 @@ pub fn accumulator(seed: u64) -> Gen<u64, u64, impl Future<Output = ()>> {
     })
 }
 
+/// Resumes `g` with `x` and returns what it yields.
+fn step<F: Future<Output = ()>>(g: &mut Gen<u64, u64, F>, x: u64) -> Result<u64> {
+    match g.resume_with(x) {
+        GeneratorState::Yielded(y) => Ok(y),
+        GeneratorState::Complete(()) => bail!("the accumulator completed"),
+    }
+}
+
 impl Style for Genawaiter {
+    fn scheduler() -> Scheduler {
+        Scheduler::CallerThread
+    }
+
     fn memory(count: usize) -> Result<MemSample> {
-        live_units_memory(count, size_of_unit(&accumulator(0)), |i| {
+        live_units_memory(count, Some(size_of_unit(&accumulator(0))), |i| {
             let mut u = accumulator(i);
-            black_box(u.resume_with(1));
-            u
+            black_box(step(&mut u, 1)?);
+            Ok(u)
         })
     }
 
-    fn create_ns(iters: u64) -> Result<f64> {
-        let t = Instant::now();
-        for i in 0..iters {
-            let mut u = accumulator(black_box(i));
-            black_box(u.resume_with(1));
+    fn create(plan: &Plan) -> Result<TimingSample> {
+        time_chained(plan, |x| {
+            let mut u = accumulator(x);
+            let y = step(black_box(&mut u), 1)?.wrapping_add(1);
             drop(black_box(u));
-        }
-        Ok(ns_since(t) / iters as f64)
+            Ok(y)
+        })
     }
 
-    fn switch_ns(iters: u64) -> Result<f64> {
+    fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
         let mut u = accumulator(0);
-        let t = Instant::now();
-        for i in 0..iters {
-            black_box(u.resume_with(black_box(i)));
-        }
-        Ok(ns_since(t) / iters as f64)
+        let h = black_box(&mut u);
+        // the first resume only starts the generator
+        step(h, 0)?;
+        time_chained(plan, |x| step(h, x))
     }
 
-    fn tids(units: usize) -> Result<(i64, Vec<i64>)> {
-        let mut us = Vec::with_capacity(units);
-        let mut tids = Vec::with_capacity(units);
-        for _ in 0..units {
-            let mut u = Gen::new(|co: Co<i64, ()>| async move {
-                co.yield_(gettid()).await;
-            });
-            match u.resume_with(()) {
-                GeneratorState::Yielded(t) => tids.push(t),
-                GeneratorState::Complete(()) => bail!("unit completed early"),
-            }
-            us.push(u);
-        }
-        for mut u in us {
-            let _ = u.resume_with(());
-        }
-        Ok((gettid(), tids))
+    fn managed(units: usize) -> Result<ManagedSample> {
+        managed_on_caller_thread(
+            units,
+            || {
+                let mut u = Gen::new(|co: Co<i64, ()>| async move {
+                    co.yield_(gettid()).await;
+                });
+                match u.resume_with(()) {
+                    GeneratorState::Yielded(t) => Ok((u, t)),
+                    GeneratorState::Complete(()) => bail!("unit completed early"),
+                }
+            },
+            |mut u| {
+                let _ = u.resume_with(());
+            },
+        )
     }
 
     fn address(written: u64) -> Result<u64> {
@@ -94,25 +112,29 @@ impl Style for Genawaiter {
         Ok(seen)
     }
 
-    fn preempt(spin: Duration) -> Result<(u64, f64)> {
-        let t = Instant::now();
+    fn preempt(spin: Duration) -> Result<PreemptSample> {
+        // (spinner start, spinner end, probe ran); the probe is queued behind the spinner
+        let times = Rc::new(Cell::new((0u64, 0u64, 0u64)));
+        let t = times.clone();
         let mut spinner = Gen::new(move |co: Co<(), ()>| async move {
-            let s = Instant::now();
-            while s.elapsed() < spin {
-                std::hint::spin_loop();
-            }
+            let mut start = 0;
+            let end = spin_for(spin, |s| start = s);
+            t.set((start, end, 0));
             co.yield_(()).await;
         });
-        let mut probe = Gen::new(|co: Co<(), ()>| async move {
+        let t = times.clone();
+        let mut probe = Gen::new(move |co: Co<(), ()>| async move {
+            let (s, e, _) = t.get();
+            t.set((s, e, mono_ns()));
             co.yield_(()).await;
         });
-        // round-robin: the spinner was made runnable first, then the probe
+        // round-robin, the spinner first
         let _ = spinner.resume_with(());
         let _ = probe.resume_with(());
-        let latency = ns_since(t);
         let _ = spinner.resume_with(());
         let _ = probe.resume_with(());
-        Ok((1, latency))
+        let (start, end, ran) = times.get();
+        preempt_sample(spin, 1, &[start], &[end], start, ran)
     }
 
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {

@@ -1,9 +1,16 @@
 //! The in-process rows. Each module implements [`Style`] for one way of running a unit of work;
-//! [`measure`] runs the same experiments on every style.
+//! [`measure`] runs the same experiments on every style, with the same placements, repetitions
+//! and noise readings.
 
+use crate::kind::Kind;
+use crate::noise;
 use crate::params::Params;
-use crate::samples::{MemSample, Samples};
-use anyhow::{Context, Result};
+use crate::placement::{Ends, Placement};
+use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Samples, Scheduler};
+use crate::stats::repeat;
+use crate::timing::{Plan, TimingSample};
+use anyhow::{Context, Result, bail};
+use common::affinity;
 use common::alloc_count::CountingAlloc;
 use std::time::Duration;
 
@@ -17,108 +24,376 @@ pub mod thread;
 /// A value that was 0 before a unit ran and that the unit sets; the address-space probe reads it.
 pub static MARK: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
+/// The value the address-space probe writes.
+pub const WRITTEN: u64 = 0x5EED_0000 + 42;
+
 /// One way of running units of work, with the experiments measured on it.
 pub trait Style {
+    /// Who schedules the units.
+    fn scheduler() -> Scheduler;
+    /// Threads the units run on: the runtime's workers, the CPUs for the kernel, 1 for the
+    /// caller's thread.
+    fn workers() -> usize {
+        match Self::scheduler() {
+            Scheduler::CallerThread => 1,
+            Scheduler::Kernel | Scheduler::Runtime => cores(),
+        }
+    }
     /// Holds `count` live units, each suspended after its first run, and returns the memory they
-    /// cost per unit (by the OS's accounting).
+    /// cost per unit: user space by the OS's accounting, kernel system-wide, and the object where
+    /// it applies.
     fn memory(count: usize) -> Result<MemSample>;
-    /// Mean ns to create a unit, run it to its first suspension and destroy it, over `iters`.
-    fn create_ns(iters: u64) -> Result<f64>;
-    /// Mean ns per round trip (two switches) over `iters` round trips.
-    fn switch_ns(iters: u64) -> Result<f64>;
-    /// The creator's kernel thread id and the one seen inside each of `units` live units.
-    fn tids(units: usize) -> Result<(i64, Vec<i64>)>;
+    /// Times creating a unit, running it to its first suspension and destroying it. The calling
+    /// thread may be pinned; units it makes inherit the pin.
+    fn create(plan: &Plan) -> Result<TimingSample>;
+    /// The same on a pooled stack, for rows that have one.
+    fn create_pooled(_plan: &Plan) -> Result<Option<TimingSample>> {
+        Ok(None)
+    }
+    /// Times round trips (two switches) between two units, each output fed into the next input.
+    /// The calling thread is already on `ends.caller`; the row puts the other end on
+    /// `ends.other` and reports where the ends ran.
+    fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample>;
+    /// The worker count of a fresh runtime this row needs for `placement` (`may` on one CPU: a
+    /// runtime of one worker), measured by [`probe_timing`] in a fresh process.
+    fn fresh_runtime(_placement: Placement) -> Option<usize> {
+        None
+    }
+    /// Configures the runtime of a fresh process to `workers` worker threads, before it starts
+    /// (rows with a runtime; see [`Style::fresh_runtime`]).
+    fn configure_runtime(_workers: usize) {}
+    /// Why this row cannot place its ends as `placement` says, if it cannot.
+    fn unplaceable(_placement: Placement) -> Option<&'static str> {
+        None
+    }
+    /// Holds `units` live units at once and counts the kernel threads and child processes of
+    /// this process before and while they live.
+    fn managed(units: usize) -> Result<ManagedSample>;
     /// Resets [`MARK`] to 0, lets a unit store `written` in it, and returns what the creator reads.
     fn address(written: u64) -> Result<u64>;
-    /// Runs one spinner per scheduler worker for `spin` without yielding, then makes a probe unit
-    /// runnable; returns (spinners, ns until the probe first ran).
-    fn preempt(spin: Duration) -> Result<(u64, f64)>;
+    /// Starts one spinner per worker, each spinning for `spin` without yielding; once they all
+    /// spin, makes a probe unit runnable and reports when it first ran.
+    fn preempt(spin: Duration) -> Result<PreemptSample>;
     /// Runs `units` (1 or 2) units each doing [`crate::work::cpu_work`]`(iters)` at once; returns
     /// (wall ns, CPU ns they consumed together).
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)>;
 }
 
-/// Runs every experiment of `S`, with memory taken by `memory` (which may run the measurement in
-/// a fresh process), printing progress on stderr with `tag`.
-pub fn measure<S: Style>(
+/// CPUs this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// What [`measure`] needs besides the row: the run's parameters, how to take one memory
+/// repetition (in a fresh process or here), and how to time a placement in a fresh runtime.
+pub struct Ctx<'a> {
+    /// The run's parameters.
+    pub params: &'a Params,
+    /// The row.
+    pub kind: Kind,
+    /// One memory repetition of `count` units.
+    pub memory: &'a mut dyn FnMut(usize) -> Result<MemSample>,
+    /// Times creation and switch for a placement in a fresh process whose runtime has the given
+    /// workers; `None`: not available here (the placement is then skipped with a note).
+    pub fresh: Option<&'a mut dyn FnMut(Placement, usize) -> Result<FreshTiming>>,
+}
+
+/// What [`probe_timing`] measured in a fresh process.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FreshTiming {
+    /// Creation.
+    pub create: TimingSample,
+    /// Round trips.
+    pub switch: TimingSample,
+}
+
+/// Times creation and the switch of `S` for `placement` in this process, whose runtime the
+/// caller has configured (and whose threads a parent may have pinned): what the `probe-timing`
+/// command runs in a fresh process.
+pub fn probe_timing<S: Style>(
     params: &Params,
-    count: usize,
-    create_iters: u64,
-    switch_iters: u64,
-    tag: &str,
-    memory: &mut dyn FnMut(usize) -> Result<MemSample>,
-) -> Result<Samples> {
-    let mut s = Samples::default();
-    for rep in 0..params.reps {
-        crate::progress!(
-            "  {tag}: memory of {count} live units, rep {}/{}",
-            rep + 1,
-            params.reps
-        );
-        let m = memory(count).context("memory")?;
-        s.memory_bytes.push(m.memory_bytes);
-        s.virtual_bytes.push(m.virtual_bytes);
-        if let Some(h) = m.heap_bytes {
-            s.heap_bytes.push(h);
+    kind: Kind,
+    placement: Placement,
+) -> Result<FreshTiming> {
+    let allowed = affinity::allowed_cpus().context("reading this process's CPUs")?;
+    let ends = placement.ends(&allowed)?;
+    let _pin = pin(ends.caller)?;
+    Ok(FreshTiming {
+        create: S::create(&params.create_plan(kind)).context("create")?,
+        switch: S::switch(&params.switch_plan(kind), ends).context("switch")?,
+    })
+}
+
+fn pin(cpu: Option<usize>) -> Result<Option<affinity::PinGuard>> {
+    cpu.map(affinity::pin_current_thread)
+        .transpose()
+        .context("pinning the measuring thread")
+}
+
+/// Share of round trips a placement may get wrong before its figure is dropped: pinned ends
+/// never move, so more than this means the pin did not hold.
+const PLACEMENT_TOLERANCE: f64 = 0.1;
+
+/// Checks that the ends ran where `placement` put them; the reason if they did not.
+fn placement_held(placement: Placement, t: &TimingSample) -> Option<String> {
+    let apart = t.ends_on_different_cpus?;
+    let wrong = match placement {
+        Placement::SameCpu => apart,
+        Placement::CrossCpu => 1.0 - apart,
+        Placement::Unpinned => return None,
+    };
+    (wrong > PLACEMENT_TOLERANCE).then(|| {
+        format!(
+            "{} round trips dropped: the ends were on different CPUs in {:.0}% of them",
+            placement.as_str(),
+            100.0 * apart
+        )
+    })
+}
+
+/// Pause before a row's timings, for the kernel to finish freeing the previous row's units.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
+/// Runs every experiment of `S`, printing progress on stderr: round trips and creation first,
+/// then memory, then the properties, so that no timing follows the mass creation and destruction
+/// of units in the memory and property experiments (the kernel's deferred work after it, freeing
+/// tasks and stacks, slows what runs next).
+pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
+    let p = ctx.params;
+    let tag = ctx.kind.as_str();
+    let mut s = Samples {
+        scheduler: S::scheduler(),
+        workers: S::workers() as u64,
+        ..Samples::default()
+    };
+    let noted = |s: &mut Samples, name: &str, n: Option<noise::Noise>| {
+        if let Some(n) = n {
+            s.noise.insert(name.to_string(), n);
         }
-        s.size_of_bytes = m.size_of_bytes;
-        if let Some(n) = m.note
-            && !s.notes.contains(&n)
-        {
-            s.notes.push(n);
+    };
+
+    // let the kernel finish the deferred work of the previous row's units before timing
+    std::thread::sleep(SETTLE);
+    let allowed = affinity::allowed_cpus().context("reading this process's CPUs")?;
+    let create_plan = p.create_plan(ctx.kind);
+    let switch_plan = p.switch_plan(ctx.kind);
+    crate::progress!(
+        "  {tag}: create x{} and switch x{} per repetition",
+        create_plan.ops,
+        switch_plan.ops
+    );
+    let mut fresh = ctx.fresh;
+    if S::scheduler() == Scheduler::CallerThread {
+        // one thread does everything: keep it on one CPU so no batch is split by a migration
+        let _pin = pin(allowed.first().copied())?;
+        let (t, n) = noise::during(|| S::switch(&switch_plan, Ends::default()));
+        noted(&mut s, "switch", n);
+        s.switch_ns = Some(t.context("switch")?);
+        let (c, n) = noise::during(|| S::create(&create_plan));
+        noted(&mut s, "create", n);
+        s.create_ns = Some(c.context("create")?);
+        let (c, n) = noise::during(|| S::create_pooled(&create_plan));
+        noted(&mut s, "create_pooled", n);
+        s.create_pooled_ns = c.context("create on a pooled stack")?;
+    } else {
+        for placement in Placement::ALL {
+            if let Some(why) = S::unplaceable(placement) {
+                s.notes
+                    .push(format!("{}: not measured: {why}", placement.as_str()));
+                continue;
+            }
+            let ends = match placement.ends(&allowed) {
+                Ok(e) => e,
+                Err(e) => {
+                    s.notes
+                        .push(format!("{}: not measured: {e:#}", placement.as_str()));
+                    continue;
+                }
+            };
+            let name = format!("switch {}", placement.as_str());
+            let (timed, n) = noise::during(|| -> Result<Option<FreshTiming>> {
+                if let Some(workers) = S::fresh_runtime(placement) {
+                    let Some(f) = fresh.as_mut() else {
+                        return Ok(None);
+                    };
+                    let _pin = pin(ends.caller)?;
+                    return f(placement, workers).map(Some);
+                }
+                let _pin = pin(ends.caller)?;
+                // round trips first: creating and destroying many units leaves the kernel
+                // deferred work (freeing tasks) that slows the next measurement for a while
+                let switch = S::switch(&switch_plan, ends).context("switch")?;
+                let create = match placement {
+                    Placement::SameCpu | Placement::Unpinned => {
+                        Some(S::create(&create_plan).context("create")?)
+                    }
+                    Placement::CrossCpu => None,
+                };
+                Ok(Some(FreshTiming {
+                    create: create.unwrap_or_default(),
+                    switch,
+                }))
+            });
+            noted(&mut s, &name, n);
+            let Some(timed) = timed? else {
+                s.notes.push(format!(
+                    "{}: not measured: needs a fresh process with a runtime of its own",
+                    placement.as_str()
+                ));
+                continue;
+            };
+            let switch = match placement_held(placement, &timed.switch) {
+                Some(why) => {
+                    s.notes.push(why);
+                    None
+                }
+                None => Some(timed.switch),
+            };
+            let create = (!timed.create.reps_ns.is_empty()).then_some(timed.create);
+            match placement {
+                Placement::SameCpu => {
+                    s.create_ns = create;
+                    s.switch_ns = switch;
+                }
+                Placement::CrossCpu => s.switch_cross_cpu_ns = switch,
+                Placement::Unpinned => {
+                    s.create_unpinned_ns = create;
+                    s.switch_unpinned_ns = switch;
+                }
+            }
         }
     }
-    crate::progress!("  {tag}: create x{create_iters}, switch x{switch_iters}");
-    for _ in 0..params.reps {
-        s.create_ns
-            .push(S::create_ns(create_iters).context("create")?);
-        s.switch_ns
-            .push(S::switch_ns(switch_iters).context("switch")?);
+
+    let count = p.memory_count(ctx.kind);
+    let (mem, n) = noise::during(|| -> Result<Vec<MemSample>> {
+        (0..p.reps)
+            .map(|rep| {
+                crate::progress!(
+                    "  {tag}: memory of {count} live units, rep {}/{}",
+                    rep + 1,
+                    p.reps
+                );
+                (ctx.memory)(count).context("memory")
+            })
+            .collect()
+    });
+    noted(&mut s, "memory", n);
+    for m in mem? {
+        add_memory(&mut s, m);
     }
-    crate::progress!("  {tag}: kernel thread ids, address space, pre-emption, parallelism");
-    let (creator, tids) = S::tids(params.tid_units).context("thread ids")?;
-    s.creator_tid = creator;
-    s.unit_tids = tids;
-    s.written = 0x5EED_0000 + 42;
+
+    let units = p.managed_units.max(4 * S::workers());
+    crate::progress!(
+        "  {tag}: managed by OS ({units} units), address space, pre-emption, parallelism, {} repetitions each",
+        p.property_reps
+    );
+    let (managed, n) = noise::during(|| repeat(p.property_reps, |_| S::managed(units)));
+    noted(&mut s, "managed_by_os", n);
+    s.managed = managed.context("managed by OS")?;
+    s.written = WRITTEN;
     s.seen = S::address(s.written).context("address space")?;
-    let spin = Duration::from_millis(params.spin_ms);
-    let (spinners, latency) = S::preempt(spin).context("pre-emption")?;
-    s.spin_ns = spin.as_nanos() as f64;
-    s.spinners = spinners;
-    s.probe_latency_ns = latency;
-    for _ in 0..params.reps {
-        let (one, _) = S::cpu_units(1, params.work_iters).context("parallel")?;
-        let (two, two_cpu) = S::cpu_units(2, params.work_iters).context("parallel")?;
-        s.one_ns.push(one);
-        s.two_ns.push(two);
-        s.two_cpu_ns.push(two_cpu);
-    }
+    let spin = Duration::from_millis(p.spin_ms);
+    let (pre, n) = noise::during(|| repeat(p.property_reps, |_| S::preempt(spin)));
+    noted(&mut s, "preemptive", n);
+    s.preempt = pre.context("pre-emption")?;
+    let (par, n) = noise::during(|| -> Result<()> {
+        for _ in 0..p.property_reps {
+            let (one, _) = S::cpu_units(1, p.work_iters).context("parallel")?;
+            let (two, two_cpu) = S::cpu_units(2, p.work_iters).context("parallel")?;
+            s.one_ns.push(one);
+            s.two_ns.push(two);
+            s.two_cpu_ns.push(two_cpu);
+        }
+        Ok(())
+    });
+    par?;
+    noted(&mut s, "parallel", n);
     Ok(s)
 }
 
+/// Adds one memory repetition to the samples.
+fn add_memory(s: &mut Samples, m: MemSample) {
+    s.memory_bytes.push(m.memory_bytes);
+    s.virtual_bytes.push(m.virtual_bytes);
+    if let Some(o) = m.object_bytes {
+        s.object_bytes.push(o);
+    }
+    if let Some(h) = m.heap_bytes {
+        s.heap_bytes.push(h);
+    }
+    if let Some(k) = m.kernel {
+        s.kernel_stack_bytes.push(k.kernel_stack_bytes);
+        s.page_tables_bytes.push(k.page_tables_bytes);
+        s.slab_unreclaimable_bytes.push(k.slab_unreclaimable_bytes);
+    }
+    s.size_of_bytes = m.size_of_bytes;
+    if let Some(n) = m.note
+        && !s.notes.contains(&n)
+    {
+        s.notes.push(n);
+    }
+}
+
+/// The readings taken around holding live units: this process's `/proc` status, the system's
+/// kernel memory and the heap counted by the allocator wrapper (when it is installed).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MemReading {
+    status: crate::procfs::StatusMem,
+    kernel: crate::procfs::KernelMem,
+    heap: u64,
+}
+
+impl MemReading {
+    /// Reads everything now.
+    pub(crate) fn now() -> Result<MemReading> {
+        Ok(MemReading {
+            status: crate::procfs::status(None)?,
+            kernel: crate::procfs::kernel_mem()?,
+            heap: CountingAlloc::live_bytes(),
+        })
+    }
+
+    /// Per-unit growth from `self` to `during` over `count` units: resident, virtual and kernel;
+    /// the heap too when the allocator wrapper counts; object = `handle_bytes` + heap.
+    pub(crate) fn per_unit(
+        &self,
+        during: &MemReading,
+        count: usize,
+        handle_bytes: Option<usize>,
+    ) -> MemSample {
+        let heap = CountingAlloc::installed()
+            .then(|| (during.heap as f64 - self.heap as f64) / count as f64);
+        MemSample {
+            object_bytes: match (handle_bytes, heap) {
+                (Some(h), Some(heap)) => Some(h as f64 + heap),
+                _ => None,
+            },
+            heap_bytes: heap,
+            kernel: Some(KernelPerUnit::between(&self.kernel, &during.kernel, count)),
+            ..MemSample::per_unit(&self.status, &during.status, count)
+        }
+    }
+}
+
 /// Memory of `count` live in-process units, each made and run to its first suspension by `make`:
-/// the `VmRSS`/`VmSize` change over all of them ([`MemSample::per_unit`]), plus the heap per unit
-/// counted by the allocator wrapper (when it is installed) and `size_of_unit`, the size of one
-/// unit's state. The units stay alive until both readings are taken.
+/// the readings of [`MemReading`] before and with all of them alive, `handle_bytes` being
+/// `size_of` what the creator holds per unit and `size_of_state` the unit's own state. The units
+/// stay alive until both readings are taken.
 pub(crate) fn live_units_memory<U>(
     count: usize,
-    size_of_unit: usize,
-    mut make: impl FnMut(u64) -> U,
+    size_of_state: Option<usize>,
+    mut make: impl FnMut(u64) -> Result<U>,
 ) -> Result<MemSample> {
     let mut units: Vec<Option<U>> = (0..count).map(|_| None).collect();
-    let counting = CountingAlloc::installed();
-    let heap_before = CountingAlloc::live_bytes();
-    let before = crate::procfs::status(None)?;
+    let before = MemReading::now()?;
     for (i, slot) in units.iter_mut().enumerate() {
-        *slot = Some(make(i as u64));
+        *slot = Some(make(i as u64)?);
     }
-    let after = crate::procfs::status(None)?;
-    let heap_after = CountingAlloc::live_bytes();
+    let during = MemReading::now()?;
     drop(units);
     Ok(MemSample {
-        heap_bytes: counting.then(|| (heap_after as f64 - heap_before as f64) / count as f64),
-        size_of_bytes: Some(size_of_unit as f64),
-        ..MemSample::per_unit(&before, &after, count)
+        size_of_bytes: size_of_state.map(|s| s as f64),
+        ..before.per_unit(&during, count, Some(std::mem::size_of::<U>()))
     })
 }
 
@@ -130,4 +405,162 @@ pub(crate) fn size_of_unit<C>(_: &C) -> usize {
 /// Nanoseconds elapsed since `t`.
 pub(crate) fn ns_since(t: std::time::Instant) -> f64 {
     t.elapsed().as_nanos() as f64
+}
+
+/// Counts this process's kernel threads and children now.
+pub(crate) fn tasks_now() -> Result<(u64, u64)> {
+    Ok((crate::procfs::threads()?, crate::procfs::children()?))
+}
+
+/// A [`ManagedSample`] from the counts before and while the units lived.
+pub(crate) fn managed_sample(
+    before: (u64, u64),
+    during: (u64, u64),
+    creator_tid: i64,
+    unit_tids: Vec<i64>,
+) -> ManagedSample {
+    ManagedSample {
+        units: unit_tids.len() as u64,
+        threads_before: before.0,
+        threads_during: during.0,
+        children_before: before.1,
+        children_during: during.1,
+        creator_tid,
+        unit_tids,
+    }
+}
+
+/// A [`PreemptSample`] from `mono_ns` readings: each spinner's start and end, when the probe was
+/// made runnable and when it first ran. Every spinner was spinning when the probe was made
+/// runnable if all `spinners` started and none had ended by then.
+pub(crate) fn preempt_sample(
+    spin: Duration,
+    spinners: usize,
+    starts: &[u64],
+    ends: &[u64],
+    runnable_at: u64,
+    probe_ran: u64,
+) -> Result<PreemptSample> {
+    let (Some(&last_start), Some(&first_end)) = (starts.iter().max(), ends.iter().min()) else {
+        bail!("no spinner reported");
+    };
+    let rel = |t: u64| t as f64 - last_start as f64;
+    Ok(PreemptSample {
+        spinners: spinners as u64,
+        spin_ns: spin.as_nanos() as f64,
+        all_spinning: starts.len() == spinners
+            && starts.iter().all(|&s| s > 0 && s <= runnable_at)
+            && runnable_at < first_end,
+        probe_ran_ns: rel(probe_ran),
+        first_spinner_done_ns: rel(first_end),
+    })
+}
+
+/// Times operations chained by their data: `op(x)` (a resume, a creation) returns the next `x`,
+/// so no operation can be skipped or overlapped with the next.
+pub(crate) fn time_chained(
+    plan: &Plan,
+    mut op: impl FnMut(u64) -> Result<u64>,
+) -> Result<TimingSample> {
+    let mut x = 1u64;
+    crate::timing::time_ops(plan, |n| {
+        for _ in 0..n {
+            x = op(x)?;
+        }
+        Ok(())
+    })
+}
+
+/// A unit's body, for the threaded experiments' spawners.
+pub(crate) type Body = Box<dyn FnOnce() + Send>;
+
+/// The pre-emption experiment for units that each run on a thread (of their own, or a runtime's
+/// worker): `spawn(Some(i), body)` starts spinner `i` (a runtime places it on worker `i`),
+/// `spawn(None, body)` the probe; `join` waits for one. Waits until every spinner spins (at most
+/// half the spin) before making the probe runnable.
+pub(crate) fn preempt_threaded<H>(
+    spin: Duration,
+    spinners: usize,
+    mut spawn: impl FnMut(Option<usize>, Body) -> Result<H>,
+    mut join: impl FnMut(H) -> Result<()>,
+) -> Result<PreemptSample> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let starts: Arc<Vec<AtomicU64>> = Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
+    let ends: Arc<Vec<AtomicU64>> = Arc::new((0..spinners).map(|_| AtomicU64::new(0)).collect());
+    let mut hs = Vec::new();
+    for i in 0..spinners {
+        let (st, en) = (starts.clone(), ends.clone());
+        hs.push(spawn(
+            Some(i),
+            Box::new(move || {
+                let end = spin_for(spin, |s| st[i].store(s, Ordering::SeqCst));
+                en[i].store(end, Ordering::SeqCst);
+            }),
+        )?);
+    }
+    let waited = std::time::Instant::now();
+    while starts.iter().any(|s| s.load(Ordering::SeqCst) == 0) && waited.elapsed() < spin / 2 {
+        std::thread::yield_now();
+    }
+    let ran = Arc::new(AtomicU64::new(0));
+    let r = ran.clone();
+    let runnable_at = crate::timing::mono_ns();
+    let probe = spawn(
+        None,
+        Box::new(move || r.store(crate::timing::mono_ns(), Ordering::SeqCst)),
+    )?;
+    join(probe)?;
+    for h in hs {
+        join(h)?;
+    }
+    let load = |v: &[AtomicU64]| {
+        v.iter()
+            .map(|a| a.load(Ordering::SeqCst))
+            .collect::<Vec<_>>()
+    };
+    preempt_sample(
+        spin,
+        spinners,
+        &load(&starts),
+        &load(&ends),
+        runnable_at,
+        ran.load(Ordering::SeqCst),
+    )
+}
+
+/// The managed-by-OS experiment for units their creator's thread runs: `start()` makes a unit and
+/// runs it to the point where it reported its thread id, `finish` runs it to its end.
+pub(crate) fn managed_on_caller_thread<U>(
+    units: usize,
+    mut start: impl FnMut() -> Result<(U, i64)>,
+    mut finish: impl FnMut(U),
+) -> Result<ManagedSample> {
+    let before = tasks_now()?;
+    let mut us = Vec::with_capacity(units);
+    let mut tids = Vec::with_capacity(units);
+    for _ in 0..units {
+        let (u, t) = start()?;
+        us.push(u);
+        tids.push(t);
+    }
+    let during = tasks_now()?;
+    for u in us {
+        finish(u);
+    }
+    Ok(managed_sample(before, during, crate::sys::gettid(), tids))
+}
+
+/// Spins for `spin` from now without yielding, after telling `started` the `mono_ns` reading it
+/// started at; returns the reading it stopped at. Allocation-free: a forked child may call it.
+pub(crate) fn spin_for(spin: Duration, started: impl FnOnce(u64)) -> u64 {
+    let start = crate::timing::mono_ns();
+    started(start);
+    let until = start + spin.as_nanos() as u64;
+    let mut now = start;
+    while now < until {
+        std::hint::spin_loop();
+        now = crate::timing::mono_ns();
+    }
+    now
 }

@@ -1,25 +1,30 @@
-//! Row `process`: units are `fork`ed children, switched through a pair of pipes.
+//! Row `process`: units are `fork`ed children. Round trips go through the pipe ping-pong of
+//! [`common::pingpong`] with a forked echo, the same code the `os-thread` row runs with an echo
+//! thread, so the two differ only in the address space.
 //!
 //! A forked child shares every page with its parent until one of them writes (copy on write), so
-//! the child's RSS counts the whole parent and overstates its cost. The memory figure therefore
+//! the child's RSS counts the whole parent and overstates its cost. The user-space figure therefore
 //! uses PSS, which splits each shared page among the processes that map it: the sum of the PSS of
 //! the parent and all children, minus the parent's PSS before forking, is exactly the memory the
-//! children added (their private pages plus the parent's own copy-on-write copies), to which we add
-//! each child's page tables (`VmPTE`). The kernel's per-task structures (task struct, 16 KiB kernel
-//! stack) are not visible per process and are not counted, for threads either.
-//! Children make only async-signal-safe calls (read, write, `_exit`).
+//! children added (their private pages plus the parent's own copy-on-write copies). The kernel's
+//! part (each child's kernel stack, task and memory-map structures, and its page tables, copied
+//! from the parent's) is the system-wide `/proc/meminfo` growth.
+//! Children make only async-signal-safe calls (read, write, `getcpu`, `sched_setaffinity`,
+//! `clock_gettime`, `_exit`).
 
-use super::{MARK, Style, ns_since};
+use super::{MARK, Style, managed_sample, ns_since, preempt_sample, spin_for, tasks_now};
+use crate::placement::{CpuCheck, Ends};
 use crate::procfs;
-use crate::samples::MemSample;
+use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::{
-    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all,
-    write_all_raw,
+    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all_raw,
 };
+use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
 use crate::work::cpu_work;
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
+use common::affinity;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The process row.
 #[derive(Debug)]
@@ -67,97 +72,127 @@ fn release(pids: &[i32], mut hold: Pipe) -> Result<()> {
     Ok(())
 }
 
+/// Reads one report from each of `count` children.
+fn read_reports(ready: &Pipe, count: usize) -> Result<Vec<i64>> {
+    let mut buf = [0u8; 8];
+    (0..count)
+        .map(|_| {
+            read_exact(ready.reader(), &mut buf)?;
+            Ok(i64::from_ne_bytes(buf))
+        })
+        .collect()
+}
+
 fn zero() -> i64 {
     0
 }
 
+/// Round trips with a forked echo on `ends.other`, each reply fed into the next request.
+fn process_round_trips(plan: &Plan, ends: Ends) -> Result<TimingSample> {
+    let (mut caller, echo) = common::pingpong::pair().context("making the pipes")?;
+    let other = ends.other;
+    // The child serves until asked to stop; if this process dies first, the kernel kills it.
+    // The parent's copy of the echo's ends is closed when `fork_with` drops the closure.
+    // SAFETY: the child makes only system calls (prctl, sched_setaffinity, read, write, getcpu)
+    // on its own stack and fds, and allocates nothing: async-signal-safe.
+    let pid = unsafe {
+        fork_with(move || {
+            let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+            i32::from(!echo.serve(other))
+        })
+    }?;
+    let mut x = 0u32;
+    let mut check = CpuCheck::default();
+    let timed = time_ops(plan, |n| {
+        for _ in 0..n {
+            let r = caller
+                .round_trip(x)
+                .context("round trip with the echo process")?;
+            check.record(affinity::current_cpu(), r.echo_cpu);
+            x = r.value;
+        }
+        Ok(())
+    });
+    let _ = caller.stop();
+    drop(caller);
+    wait(pid)?;
+    Ok(TimingSample {
+        ends_on_different_cpus: check.share_apart(),
+        ..timed?
+    })
+}
+
 impl Style for Process {
+    fn scheduler() -> Scheduler {
+        Scheduler::Kernel
+    }
+
     fn memory(count: usize) -> Result<MemSample> {
+        let own = procfs::status(None)?;
         let before = procfs::pss(None)?;
+        let kernel_before = procfs::kernel_mem()?;
         let (pids, ready, hold) = fork_held(count, zero)?;
-        let measured = (|| -> Result<(f64, Vec<f64>)> {
-            let mut buf = [0u8; 8];
-            for _ in 0..count {
-                read_exact(ready.reader(), &mut buf)?;
-            }
+        let measured = (|| -> Result<(f64, Vec<f64>, Vec<f64>, procfs::KernelMem)> {
+            read_reports(&ready, count)?;
+            let kernel_during = procfs::kernel_mem()?;
             let mut total = procfs::pss(None)? as f64 - before as f64;
             let mut vm = Vec::with_capacity(count);
+            let mut pte = Vec::with_capacity(count);
             for &p in &pids {
                 let st = procfs::status(Some(p))?;
-                total += procfs::pss(Some(p))? as f64 + st.pte_bytes as f64;
+                total += procfs::pss(Some(p))? as f64;
                 vm.push(st.vm_bytes as f64);
+                pte.push(st.pte_bytes as f64);
             }
-            Ok((total, vm))
+            Ok((total, vm, pte, kernel_during))
         })();
         release(&pids, hold)?;
-        let (total, vm) = measured?;
+        let (total, vm, pte, kernel_during) = measured?;
+        let median = |v: &[f64]| crate::stats::median(v).unwrap_or(0.0);
         Ok(MemSample {
             memory_bytes: total / count as f64,
-            virtual_bytes: crate::stats::median(&vm).unwrap_or(0.0),
-            heap_bytes: None,
-            size_of_bytes: None,
-            note: None,
+            virtual_bytes: median(&vm),
+            kernel: Some(KernelPerUnit::between(
+                &kernel_before,
+                &kernel_during,
+                count,
+            )),
+            note: Some(format!(
+                "each child's page tables (VmPTE {:.0} KiB) are copied from the parent's, so they grow with the parent: here a probe process of {:.1} MiB resident, {:.1} MiB mapped; they are counted in the kernel layer (PageTables), not in user space",
+                median(&pte) / 1024.0,
+                own.rss_bytes as f64 / (1024.0 * 1024.0),
+                own.vm_bytes as f64 / (1024.0 * 1024.0)
+            )),
+            ..MemSample::default()
         })
     }
 
-    fn create_ns(iters: u64) -> Result<f64> {
+    fn create(plan: &Plan) -> Result<TimingSample> {
         let p = Pipe::new()?;
         let w = p.writer()?;
-        let t = Instant::now();
-        for _ in 0..iters {
-            // SAFETY: the child only writes to a pipe.
-            let pid = unsafe { fork_with(move || i32::from(!write_all_raw(w, b"x"))) }?;
-            let mut b = [0u8; 1];
-            read_exact(p.reader(), &mut b)?;
-            wait(pid)?;
-        }
-        Ok(ns_since(t) / iters as f64)
-    }
-
-    fn switch_ns(iters: u64) -> Result<f64> {
-        let mut to_child = Pipe::new()?;
-        let from_child = Pipe::new()?;
-        let (cr, cw, cw_own) = (to_child.reader(), from_child.writer()?, to_child.writer()?);
-        // SAFETY: the child only closes, reads and writes pipes.
-        let pid = unsafe {
-            fork_with(move || {
-                // SAFETY: the child closes its copy of the write end it does not use, so that it
-                // sees end of file when the parent closes its copy; it is not used again.
-                close_in_child(cw_own);
+        time_ops(plan, |n| {
+            for _ in 0..n {
+                // SAFETY: the child only writes to a pipe.
+                let pid = unsafe { fork_with(move || i32::from(!write_all_raw(w, b"x"))) }?;
                 let mut b = [0u8; 1];
-                while read_exact_raw(cr, &mut b) {
-                    if !write_all_raw(cw, &b) {
-                        return 1;
-                    }
-                }
-                0
-            })
-        }?;
-        let mut b = [7u8; 1];
-        let t = Instant::now();
-        for _ in 0..iters {
-            write_all(to_child.writer()?, &b)?;
-            read_exact(from_child.reader(), &mut b)?;
-        }
-        let ns = ns_since(t) / iters as f64;
-        to_child.close_write();
-        wait(pid)?;
-        Ok(ns)
+                read_exact(p.reader(), &mut b)?;
+                wait(pid)?;
+            }
+            Ok(())
+        })
     }
 
-    fn tids(units: usize) -> Result<(i64, Vec<i64>)> {
-        let creator = gettid();
+    fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
+        process_round_trips(plan, ends)
+    }
+
+    fn managed(units: usize) -> Result<ManagedSample> {
+        let before = tasks_now()?;
         let (pids, ready, hold) = fork_held(units, gettid)?;
-        let mut tids = Vec::with_capacity(units);
-        let mut buf = [0u8; 8];
-        let read = (0..units).try_for_each(|_| {
-            read_exact(ready.reader(), &mut buf)?;
-            tids.push(i64::from_ne_bytes(buf));
-            Ok::<(), anyhow::Error>(())
-        });
+        let tids = read_reports(&ready, units);
+        let during = tasks_now();
         release(&pids, hold)?;
-        read?;
-        Ok((creator, tids))
+        Ok(managed_sample(before, during?, gettid(), tids?))
     }
 
     fn address(written: u64) -> Result<u64> {
@@ -177,49 +212,74 @@ impl Style for Process {
         Ok(MARK.load(Ordering::SeqCst))
     }
 
-    fn preempt(spin: Duration) -> Result<(u64, f64)> {
-        let spinners = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let started = Pipe::new()?;
-        let sw = started.writer()?;
+    fn preempt(spin: Duration) -> Result<PreemptSample> {
+        const START: u64 = 1;
+        const END: u64 = 2;
+        const PROBE: u64 = 3;
+        let spinners = super::cores();
+        let msgs = Pipe::new()?;
+        let w = msgs.writer()?;
+        let send = move |tag: u64, t: u64| {
+            let mut m = [0u8; 16];
+            m[..8].copy_from_slice(&tag.to_ne_bytes());
+            m[8..].copy_from_slice(&t.to_ne_bytes());
+            write_all_raw(w, &m)
+        };
         let mut pids = Vec::new();
-        for _ in 0..spinners {
-            // SAFETY: the child reads the clock (`clock_gettime`), writes to a pipe and spins.
-            pids.push(unsafe {
-                fork_with(move || {
-                    let t = Instant::now();
-                    if !write_all_raw(sw, b"s") {
-                        return 1;
-                    }
-                    while t.elapsed() < spin {
-                        std::hint::spin_loop();
-                    }
-                    0
-                })
-            }?);
-        }
-        let mut b = [0u8; 1];
-        for _ in 0..spinners {
-            read_exact(started.reader(), &mut b)?;
-        }
-        let probe = Pipe::new()?;
-        let pw = probe.writer()?;
-        let t = Instant::now();
-        // SAFETY: the child only writes to a pipe.
-        pids.push(unsafe { fork_with(move || i32::from(!write_all_raw(pw, b"p"))) }?);
-        read_exact(probe.reader(), &mut b)?;
-        let latency = ns_since(t);
+        let (mut starts, mut ends, mut probe) = (Vec::new(), Vec::new(), None);
+        let read_one = |starts: &mut Vec<u64>, ends: &mut Vec<u64>, probe: &mut Option<u64>| {
+            let mut m = [0u8; 16];
+            read_exact(msgs.reader(), &mut m)?;
+            let (tag, t) = (
+                u64::from_ne_bytes(m[..8].try_into().unwrap_or_default()),
+                u64::from_ne_bytes(m[8..].try_into().unwrap_or_default()),
+            );
+            match tag {
+                START => starts.push(t),
+                END => ends.push(t),
+                PROBE => *probe = Some(t),
+                _ => bail!("unknown message {tag} from a child"),
+            }
+            Ok(())
+        };
+        let run = (|| -> Result<u64> {
+            for _ in 0..spinners {
+                // SAFETY: the child reads the clock and writes to a pipe.
+                pids.push(unsafe {
+                    fork_with(move || {
+                        let mut ok = true;
+                        let end = spin_for(spin, |s| ok = send(START, s));
+                        i32::from(!(ok && send(END, end)))
+                    })
+                }?);
+            }
+            while starts.len() + ends.len() < spinners {
+                read_one(&mut starts, &mut ends, &mut probe)?;
+            }
+            let runnable_at = mono_ns();
+            // SAFETY: the child reads the clock and writes to a pipe.
+            pids.push(unsafe { fork_with(move || i32::from(!send(PROBE, mono_ns()))) }?);
+            while ends.len() < spinners || probe.is_none() {
+                read_one(&mut starts, &mut ends, &mut probe)?;
+            }
+            Ok(runnable_at)
+        })();
         for p in pids {
             wait(p)?;
         }
-        Ok((spinners as u64, latency))
+        let runnable_at = run?;
+        let Some(ran) = probe else {
+            bail!("the probe child did not report");
+        };
+        preempt_sample(spin, spinners, &starts, &ends, runnable_at, ran)
     }
 
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
         let cpu = crate::work::children_cpu_ns();
-        let t = Instant::now();
+        let t = std::time::Instant::now();
         let mut pids = Vec::new();
         for _ in 0..units {
-            // SAFETY: the child only computes (`cpu_work` touches no memory but its registers).
+            // SAFETY: the child only computes.
             pids.push(unsafe {
                 fork_with(move || {
                     cpu_work(iters);

@@ -1,19 +1,29 @@
 //! Row `stackful`: units are `corosensei` coroutines, each on its own mmap'd stack of
-//! [`STACK_BYTES`] (plus a guard page), driven by `resume` / `suspend` on the creating thread.
+//! [`STACK_BYTES`] (plus a guard page), driven by `resume` / `suspend` on the creating thread
+//! through a handle behind `black_box`, each output fed into the next input.
 //!
 //! Memory is the change in this process's `VmRSS` and `VmSize` while the coroutines are suspended,
-//! divided by their count. Destroying a suspended coroutine unwinds its stack, which the creation
-//! figure includes.
+//! divided by their count, with the object (`size_of` the coroutine handle plus its heap) and the
+//! kernel's part (page tables and memory-map structures for every stack) beside it. Destroying a
+//! suspended coroutine unwinds its stack, which the creation figures include; they are given for a
+//! freshly mapped stack and for one from a warm [`StackPool`].
 
-use super::{MARK, Style, ns_since};
-use crate::procfs;
-use crate::samples::MemSample;
+use super::{
+    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample, spin_for,
+    time_chained,
+};
+use crate::placement::Ends;
+use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
+use crate::timing::{Plan, TimingSample, mono_ns};
 use crate::work::cpu_work;
 use anyhow::{Context, Result, bail};
-use corosensei::stack::DefaultStack;
+use corosensei::stack::{DefaultStack, Stack};
 use corosensei::{Coroutine, CoroutineResult, Yielder};
+use stackful::stacks::StackPool;
+use std::cell::Cell;
 use std::hint::black_box;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -34,18 +44,26 @@ fn stack() -> Result<DefaultStack> {
     DefaultStack::new(STACK_BYTES).context("allocating a coroutine stack")
 }
 
-/// The measured unit: keeps a running sum across suspensions, yielding it each time.
-fn accumulator(seed: u64) -> Result<Unit> {
-    Ok(Coroutine::with_stack(
-        stack()?,
-        move |y: &Yielder<u64, u64>, mut x: u64| {
-            let mut acc = seed;
-            loop {
-                acc = acc.wrapping_add(x);
-                x = y.suspend(acc);
-            }
-        },
-    ))
+/// The measured unit's body: keeps a running sum across suspensions, yielding it each time.
+fn accumulate(y: &Yielder<u64, u64>, mut x: u64) -> u64 {
+    let mut acc = 0u64;
+    loop {
+        acc = acc.wrapping_add(x);
+        x = y.suspend(acc);
+    }
+}
+
+/// The measured unit on a fresh stack.
+fn accumulator() -> Result<Unit> {
+    Ok(Coroutine::with_stack(stack()?, accumulate))
+}
+
+/// Resumes `u` (on a stack of any kind) with `x` and returns what it yields.
+fn step<S: Stack>(u: &mut Coroutine<u64, u64, u64, S>, x: u64) -> Result<u64> {
+    match u.resume(x) {
+        CoroutineResult::Yield(y) => Ok(y),
+        CoroutineResult::Return(_) => bail!("the accumulator returned"),
+    }
 }
 
 /// Runs coroutines round-robin on this thread until all return.
@@ -63,56 +81,63 @@ fn round_robin(units: &mut [Unit]) {
 }
 
 impl Style for Stackful {
+    fn scheduler() -> Scheduler {
+        Scheduler::CallerThread
+    }
+
     fn memory(count: usize) -> Result<MemSample> {
-        let mut units: Vec<Option<Unit>> = (0..count).map(|_| None).collect();
-        let before = procfs::status(None)?;
-        for (i, slot) in units.iter_mut().enumerate() {
-            let mut u = accumulator(i as u64)?;
-            black_box(u.resume(1));
-            *slot = Some(u);
-        }
-        let after = procfs::status(None)?;
-        drop(units);
-        Ok(MemSample::per_unit(&before, &after, count))
+        live_units_memory(count, None, |i| {
+            let mut u = accumulator()?;
+            black_box(step(&mut u, i)?);
+            Ok(u)
+        })
     }
 
-    fn create_ns(iters: u64) -> Result<f64> {
-        let t = Instant::now();
-        for i in 0..iters {
-            let mut u = accumulator(i)?;
-            black_box(u.resume(1));
-            drop(u);
-        }
-        Ok(ns_since(t) / iters as f64)
+    fn create(plan: &Plan) -> Result<TimingSample> {
+        time_chained(plan, |x| {
+            let mut u = accumulator()?;
+            let y = step(black_box(&mut u), x)?.wrapping_add(1);
+            // dropped while suspended: corosensei unwinds the stack, then unmaps it
+            drop(black_box(u));
+            Ok(y)
+        })
     }
 
-    fn switch_ns(iters: u64) -> Result<f64> {
-        let mut u = accumulator(0)?;
-        let t = Instant::now();
-        for i in 0..iters {
-            black_box(u.resume(black_box(i)));
-        }
-        Ok(ns_since(t) / iters as f64)
+    fn create_pooled(plan: &Plan) -> Result<Option<TimingSample>> {
+        let mut pool = StackPool::new(STACK_BYTES);
+        time_chained(plan, |x| {
+            let mut u = pool.coroutine(accumulate).context("a pooled stack")?;
+            let y = step(black_box(&mut u), x)?.wrapping_add(1);
+            // unwinds the suspended stack and puts it back in the pool
+            drop(black_box(u));
+            Ok(y)
+        })
+        .map(Some)
     }
 
-    fn tids(units: usize) -> Result<(i64, Vec<i64>)> {
-        let mut us = Vec::with_capacity(units);
-        let mut tids = Vec::with_capacity(units);
-        for _ in 0..units {
-            let mut u: Coroutine<(), i64, (), DefaultStack> =
-                Coroutine::with_stack(stack()?, |y: &Yielder<(), i64>, ()| {
-                    y.suspend(gettid());
-                });
-            match u.resume(()) {
-                CoroutineResult::Yield(t) => tids.push(t),
-                CoroutineResult::Return(()) => bail!("unit returned early"),
-            }
-            us.push(u);
-        }
-        for mut u in us {
-            let _ = u.resume(());
-        }
-        Ok((gettid(), tids))
+    fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
+        let mut u = accumulator()?;
+        let h = black_box(&mut u);
+        time_chained(plan, |x| step(h, x))
+    }
+
+    fn managed(units: usize) -> Result<ManagedSample> {
+        managed_on_caller_thread(
+            units,
+            || {
+                let mut u: Coroutine<(), i64, (), DefaultStack> =
+                    Coroutine::with_stack(stack()?, |y: &Yielder<(), i64>, ()| {
+                        y.suspend(gettid());
+                    });
+                match u.resume(()) {
+                    CoroutineResult::Yield(t) => Ok((u, t)),
+                    CoroutineResult::Return(()) => bail!("unit returned early"),
+                }
+            },
+            |mut u| {
+                let _ = u.resume(());
+            },
+        )
     }
 
     fn address(written: u64) -> Result<u64> {
@@ -128,33 +153,30 @@ impl Style for Stackful {
         Ok(seen)
     }
 
-    fn preempt(spin: Duration) -> Result<(u64, f64)> {
-        let t = Instant::now();
+    fn preempt(spin: Duration) -> Result<PreemptSample> {
+        // (spinner start, spinner end, probe ran); the probe is queued behind the spinner
+        let times = Rc::new(Cell::new((0u64, 0u64, 0u64)));
+        let t = times.clone();
         let spinner: Coroutine<(), (), (), DefaultStack> =
-            Coroutine::with_stack(stack()?, move |_: &Yielder<(), ()>, ()| {
-                let s = Instant::now();
-                while s.elapsed() < spin {
-                    std::hint::spin_loop();
-                }
+            Coroutine::with_stack(stack()?, move |y: &Yielder<(), ()>, ()| {
+                let mut start = 0;
+                let end = spin_for(spin, |s| start = s);
+                t.set((start, end, 0));
+                y.suspend(());
             });
+        let t = times.clone();
         let probe: Coroutine<(), (), (), DefaultStack> =
-            Coroutine::with_stack(stack()?, |_: &Yielder<(), ()>, ()| {});
-        let mut latency = 0.0;
-        let mut q = vec![(false, spinner), (true, probe)];
+            Coroutine::with_stack(stack()?, move |y: &Yielder<(), ()>, ()| {
+                let (s, e, _) = t.get();
+                t.set((s, e, mono_ns()));
+                y.suspend(());
+            });
+        let mut q = vec![spinner, probe];
         while !q.is_empty() {
-            let mut next = Vec::new();
-            for (is_probe, mut u) in q {
-                let r = u.resume(());
-                if is_probe && latency == 0.0 {
-                    latency = ns_since(t);
-                }
-                if let CoroutineResult::Yield(()) = r {
-                    next.push((is_probe, u));
-                }
-            }
-            q = next;
+            q.retain_mut(|u| matches!(u.resume(()), CoroutineResult::Yield(())));
         }
-        Ok((1, latency))
+        let (start, end, ran) = times.get();
+        preempt_sample(spin, 1, &[start], &[end], start, ran)
     }
 
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {

@@ -1,18 +1,29 @@
-//! Row `stackless`: units are native `#[coroutine]` closures (`std::ops::Coroutine`), each boxed
-//! and pinned as an executor would hold a task, driven by `resume` on the creating thread.
+//! Row `stackless`: units are native `#[coroutine]` closures (`std::ops::Coroutine`), each held as
+//! a scheduler holds a task, `Pin<Box<dyn Coroutine>>`, and driven by `resume` on the creating
+//! thread. Every timed resume goes through that opaque handle (behind `black_box`), with each
+//! output fed into the next input, so the compiler can neither inline the coroutine into the loop
+//! nor skip its state.
 //!
-//! Memory is reported three ways: `size_of` the coroutine (its whole saved state), the heap bytes
-//! per unit counted by the [`CountingAlloc`](common::alloc_count::CountingAlloc) allocator, and the change in this
-//! process's `VmRSS` / `VmSize` per unit (which includes the allocator's per-block overhead).
+//! Memory is reported in layers: the object (`size_of` the handle plus the heap per unit counted
+//! by the [`CountingAlloc`](common::alloc_count::CountingAlloc) allocator, which holds the
+//! coroutine's whole state, `size_of` it reported beside), the change in this process's `VmRSS` /
+//! `VmSize` per unit (which includes the allocator's per-block overhead), and the kernel's.
 
-use super::{MARK, Style, live_units_memory, ns_since, size_of_unit};
-use crate::samples::MemSample;
+use super::{
+    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
+    size_of_unit, spin_for, time_chained,
+};
+use crate::placement::Ends;
+use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
+use crate::timing::{Plan, TimingSample, mono_ns};
 use crate::work::cpu_work;
 use anyhow::{Result, bail};
+use std::cell::Cell;
 use std::hint::black_box;
 use std::ops::{Coroutine, CoroutineState};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -35,7 +46,21 @@ pub fn accumulator(seed: u64) -> impl Coroutine<u64, Yield = u64, Return = ()> {
     }
 }
 
-type Boxed<R> = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = R>>>;
+/// A coroutine as a scheduler holds it.
+pub type Boxed<R> = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = R>>>;
+
+/// A boxed [`accumulator`].
+pub fn boxed_accumulator(seed: u64) -> Boxed<()> {
+    Box::pin(accumulator(seed))
+}
+
+/// Resumes `u` with `x` and returns what it yields.
+fn step(u: &mut Boxed<()>, x: u64) -> Result<u64> {
+    match u.as_mut().resume(x) {
+        CoroutineState::Yielded(y) => Ok(y),
+        CoroutineState::Complete(()) => bail!("the accumulator completed"),
+    }
+}
 
 /// Runs boxed coroutines round-robin on this thread until all return.
 fn round_robin<R>(units: &mut [Boxed<R>]) {
@@ -52,53 +77,52 @@ fn round_robin<R>(units: &mut [Boxed<R>]) {
 }
 
 impl Style for Stackless {
+    fn scheduler() -> Scheduler {
+        Scheduler::CallerThread
+    }
+
     fn memory(count: usize) -> Result<MemSample> {
-        live_units_memory(count, size_of_unit(&accumulator(0)), |i| {
-            let mut u = Box::pin(accumulator(i));
-            black_box(u.as_mut().resume(1));
-            u
+        live_units_memory(count, Some(size_of_unit(&accumulator(0))), |i| {
+            let mut u = boxed_accumulator(i);
+            black_box(step(&mut u, 1)?);
+            Ok(u)
         })
     }
 
-    fn create_ns(iters: u64) -> Result<f64> {
-        let t = Instant::now();
-        for i in 0..iters {
-            let mut u = Box::pin(accumulator(black_box(i)));
-            black_box(u.as_mut().resume(1));
+    fn create(plan: &Plan) -> Result<TimingSample> {
+        time_chained(plan, |x| {
+            let mut u = black_box(boxed_accumulator(x));
+            let y = step(&mut u, 1)?;
             drop(black_box(u));
-        }
-        Ok(ns_since(t) / iters as f64)
+            Ok(y)
+        })
     }
 
-    fn switch_ns(iters: u64) -> Result<f64> {
-        let mut u = Box::pin(accumulator(0));
-        let t = Instant::now();
-        for i in 0..iters {
-            black_box(u.as_mut().resume(black_box(i)));
-        }
-        Ok(ns_since(t) / iters as f64)
+    fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
+        let mut u = boxed_accumulator(0);
+        let h = black_box(&mut u);
+        time_chained(plan, |x| step(h, x))
     }
 
-    fn tids(units: usize) -> Result<(i64, Vec<i64>)> {
-        let mut us = Vec::with_capacity(units);
-        let mut tids = Vec::with_capacity(units);
-        for _ in 0..units {
-            let mut u = Box::pin(
-                #[coroutine]
-                || {
-                    yield gettid();
-                },
-            );
-            match u.as_mut().resume(()) {
-                CoroutineState::Yielded(t) => tids.push(t),
-                CoroutineState::Complete(()) => bail!("unit completed early"),
-            }
-            us.push(u);
-        }
-        for mut u in us {
-            let _ = u.as_mut().resume(());
-        }
-        Ok((gettid(), tids))
+    fn managed(units: usize) -> Result<ManagedSample> {
+        managed_on_caller_thread(
+            units,
+            || {
+                let mut u = Box::pin(
+                    #[coroutine]
+                    || {
+                        yield gettid();
+                    },
+                );
+                match u.as_mut().resume(()) {
+                    CoroutineState::Yielded(t) => Ok((u, t)),
+                    CoroutineState::Complete(()) => bail!("unit completed early"),
+                }
+            },
+            |mut u| {
+                let _ = u.as_mut().resume(());
+            },
+        )
     }
 
     fn address(written: u64) -> Result<u64> {
@@ -116,40 +140,32 @@ impl Style for Stackless {
         Ok(seen)
     }
 
-    fn preempt(spin: Duration) -> Result<(u64, f64)> {
-        let t = Instant::now();
+    fn preempt(spin: Duration) -> Result<PreemptSample> {
+        // (spinner start, spinner end, probe ran); the probe is queued behind the spinner, so it
+        // is runnable from the moment the spinner starts
+        let times = Rc::new(Cell::new((0u64, 0u64, 0u64)));
+        let t = times.clone();
         let spinner: Boxed<()> = Box::pin(
             #[coroutine]
             move |_: u64| {
-                let s = Instant::now();
-                while s.elapsed() < spin {
-                    std::hint::spin_loop();
-                }
+                let mut start = 0;
+                let end = spin_for(spin, |s| start = s);
+                t.set((start, end, 0));
                 yield 0;
             },
         );
+        let t = times.clone();
         let probe: Boxed<()> = Box::pin(
             #[coroutine]
-            |_: u64| {
+            move |_: u64| {
+                let (s, e, _) = t.get();
+                t.set((s, e, mono_ns()));
                 yield 1;
             },
         );
-        let mut latency = 0.0;
-        let mut q = vec![(false, spinner), (true, probe)];
-        while !q.is_empty() {
-            let mut next = Vec::new();
-            for (is_probe, mut u) in q {
-                let r = u.as_mut().resume(0);
-                if is_probe && latency == 0.0 {
-                    latency = ns_since(t);
-                }
-                if let CoroutineState::Yielded(_) = r {
-                    next.push((is_probe, u));
-                }
-            }
-            q = next;
-        }
-        Ok((1, latency))
+        round_robin(&mut [spinner, probe]);
+        let (start, end, ran) = times.get();
+        preempt_sample(spin, 1, &[start], &[end], start, ran)
     }
 
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
@@ -172,5 +188,17 @@ impl Style for Stackless {
         let t = Instant::now();
         round_robin(&mut us);
         Ok((ns_since(t), crate::work::process_cpu_ns() - cpu))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accumulator_sums_what_it_is_given() {
+        let mut u = boxed_accumulator(10);
+        assert_eq!(step(&mut u, 1).unwrap(), 11);
+        assert_eq!(step(&mut u, 5).unwrap(), 16);
     }
 }

@@ -1,17 +1,23 @@
-//! Row `os-thread`: units are `std::thread`s (default 2 MiB stacks), switched through a pair of
-//! `std::sync::mpsc` channels (which park and unpark the threads through a futex).
+//! Row `os-thread`: units are `std::thread`s (default 2 MiB stacks). Round trips go through the
+//! pipe ping-pong of [`common::pingpong`], the same code the `process` row and the `switch`
+//! benchmark's `thread` use, so thread and process differ only in the address space.
 //!
 //! Memory is the change in this process's `VmRSS` and `VmSize` while the threads are alive and
-//! blocked, divided by their count, after a baseline of 8 threads per core (see [`OsThread::memory`]).
+//! blocked, divided by their count, after a baseline of 8 threads per core (see [`OsThread::memory`]),
+//! with the kernel's own memory for them (`KernelStack`, `PageTables`, `SUnreclaim`) beside it.
 
-use super::{MARK, Style, ns_since};
-use crate::procfs;
-use crate::samples::MemSample;
+use super::{
+    MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_threaded, tasks_now,
+};
+use crate::placement::{CpuCheck, Ends};
+use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
+use crate::timing::{Plan, TimingSample, time_ops};
 use crate::work::cpu_work;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, bail};
+use common::affinity;
+use common::pingpong::ThreadEcho;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -52,6 +58,10 @@ fn join<T>(h: JoinHandle<T>) -> Result<T> {
     h.join().map_err(|_| anyhow!("a measured thread panicked"))
 }
 
+fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<JoinHandle<T>> {
+    thread::Builder::new().spawn(f).context("spawning a thread")
+}
+
 /// Handles of held units (a slot per unit, filled as they are spawned).
 type Held = Vec<Option<JoinHandle<()>>>;
 
@@ -65,14 +75,11 @@ fn spawn_held(count: usize, report: fn() -> i64) -> Result<(Held, Vec<i64>, Arc<
     let mut hs: Held = (0..count).map(|_| None).collect();
     for (i, slot) in hs.iter_mut().enumerate() {
         let (g, slots, ready) = (gate.clone(), slots.clone(), ready.clone());
-        let h = thread::Builder::new()
-            .spawn(move || {
-                slots[i].store(report(), Ordering::SeqCst);
-                ready.fetch_add(1, Ordering::SeqCst);
-                g.wait();
-            })
-            .context("spawning a thread");
-        match h {
+        match spawn(move || {
+            slots[i].store(report(), Ordering::SeqCst);
+            ready.fetch_add(1, Ordering::SeqCst);
+            g.wait();
+        }) {
             Ok(h) => *slot = Some(h),
             Err(e) => {
                 release(hs, &gate)?;
@@ -95,126 +102,96 @@ fn release(hs: Held, gate: &Gate) -> Result<()> {
     Ok(())
 }
 
+/// Round trips with an echo thread on `ends.other`, each reply fed into the next request.
+pub fn thread_round_trips(plan: &Plan, ends: Ends) -> Result<TimingSample> {
+    let mut echo = ThreadEcho::spawn(ends.other).context("spawning the echo thread")?;
+    let mut x = 0u32;
+    let mut check = CpuCheck::default();
+    let timed = time_ops(plan, |n| {
+        for _ in 0..n {
+            let r = echo
+                .round_trip(x)
+                .context("round trip with the echo thread")?;
+            check.record(affinity::current_cpu(), r.echo_cpu);
+            x = r.value;
+        }
+        Ok(())
+    });
+    if !echo.finish() {
+        bail!(
+            "the echo thread failed (could it pin itself to CPU {:?}?)",
+            ends.other
+        );
+    }
+    Ok(TimingSample {
+        ends_on_different_cpus: check.share_apart(),
+        ..timed?
+    })
+}
+
 impl Style for OsThread {
+    fn scheduler() -> Scheduler {
+        Scheduler::Kernel
+    }
+
     fn memory(count: usize) -> Result<MemSample> {
         // A new thread's first malloc gets it a glibc arena of its own (64 MiB of address space)
         // until there are 8 per core; std's thread start-up mallocs. Hold that many threads first
         // so the figure is the cost of one more thread, and report the arenas' share separately.
-        let cores = thread::available_parallelism().map_or(1, |n| n.get());
-        let baseline = 8 * cores;
-        let start = procfs::status(None)?;
+        let baseline = 8 * cores();
+        let start = crate::procfs::status(None)?;
         let (base_hs, _, base_gate) = spawn_held(baseline, || 0)?;
-        let before = procfs::status(None)?;
+        let before = MemReading::now()?;
         let (hs, _, gate) = spawn_held(count, || 0)?;
-        let after = procfs::status(None)?;
+        let during = MemReading::now();
         release(hs, &gate)?;
         release(base_hs, &base_gate)?;
-        let base_vm = (before.vm_bytes as f64 - start.vm_bytes as f64) / baseline as f64;
+        let base_vm = (before.status.vm_bytes as f64 - start.vm_bytes as f64) / baseline as f64;
         Ok(MemSample {
             note: Some(format!(
                 "figures are for threads beyond the first {baseline} (8 per core); those first threads reserved {:.1} MiB of virtual memory each, mostly glibc malloc arenas (64 MiB each, at most 8 per core)",
                 base_vm / (1024.0 * 1024.0)
             )),
-            ..MemSample::per_unit(&before, &after, count)
+            ..before.per_unit(&during?, count, Some(std::mem::size_of::<JoinHandle<()>>()))
         })
     }
 
-    fn create_ns(iters: u64) -> Result<f64> {
-        let t = Instant::now();
-        for _ in 0..iters {
-            let h = thread::Builder::new()
-                .spawn(|| std::hint::black_box(1u64))
-                .context("spawning a thread")?;
-            join(h)?;
-        }
-        Ok(ns_since(t) / iters as f64)
+    fn create(plan: &Plan) -> Result<TimingSample> {
+        time_ops(plan, |n| {
+            for _ in 0..n {
+                join(spawn(|| std::hint::black_box(1u64))?)?;
+            }
+            Ok(())
+        })
     }
 
-    fn switch_ns(iters: u64) -> Result<f64> {
-        let (to_tx, to_rx) = mpsc::channel::<u64>();
-        let (back_tx, back_rx) = mpsc::channel::<u64>();
-        let echo = thread::Builder::new()
-            .spawn(move || {
-                while let Ok(v) = to_rx.recv() {
-                    if back_tx.send(v).is_err() {
-                        break;
-                    }
-                }
-            })
-            .context("spawning a thread")?;
-        let t = Instant::now();
-        for i in 0..iters {
-            to_tx.send(i).context("ping")?;
-            back_rx.recv().context("pong")?;
-        }
-        let ns = ns_since(t) / iters as f64;
-        drop(to_tx);
-        join(echo)?;
-        Ok(ns)
+    fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
+        thread_round_trips(plan, ends)
     }
 
-    fn tids(units: usize) -> Result<(i64, Vec<i64>)> {
+    fn managed(units: usize) -> Result<ManagedSample> {
+        let before = tasks_now()?;
         let (hs, tids, gate) = spawn_held(units, gettid)?;
+        let during = tasks_now();
         release(hs, &gate)?;
-        Ok((gettid(), tids))
+        Ok(managed_sample(before, during?, gettid(), tids))
     }
 
     fn address(written: u64) -> Result<u64> {
         MARK.store(0, Ordering::SeqCst);
-        let h = thread::Builder::new()
-            .spawn(move || MARK.store(written, Ordering::SeqCst))
-            .context("spawning a thread")?;
-        join(h)?;
+        join(spawn(move || MARK.store(written, Ordering::SeqCst))?)?;
         Ok(MARK.load(Ordering::SeqCst))
     }
 
-    fn preempt(spin: Duration) -> Result<(u64, f64)> {
-        let spinners = thread::available_parallelism().map_or(1, |n| n.get());
-        let started = Arc::new(AtomicUsize::new(0));
-        let mut hs = Vec::new();
-        for _ in 0..spinners {
-            let s = started.clone();
-            hs.push(
-                thread::Builder::new()
-                    .spawn(move || {
-                        let t = Instant::now();
-                        s.fetch_add(1, Ordering::SeqCst);
-                        while t.elapsed() < spin {
-                            std::hint::spin_loop();
-                        }
-                    })
-                    .context("spawning a thread")?,
-            );
-        }
-        let wait_start = Instant::now();
-        while started.load(Ordering::SeqCst) < spinners && wait_start.elapsed() < spin / 2 {
-            thread::yield_now();
-        }
-        let (tx, rx) = mpsc::channel();
-        let t = Instant::now();
-        let probe = thread::Builder::new()
-            .spawn(move || {
-                let _ = tx.send(());
-            })
-            .context("spawning a thread")?;
-        rx.recv().context("probe")?;
-        let latency = ns_since(t);
-        join(probe)?;
-        for h in hs {
-            join(h)?;
-        }
-        Ok((spinners as u64, latency))
+    fn preempt(spin: Duration) -> Result<PreemptSample> {
+        preempt_threaded(spin, cores(), |_, body| spawn(body), join)
     }
 
     fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
         let cpu = crate::work::process_cpu_ns();
         let t = Instant::now();
         let hs = (0..units)
-            .map(|_| {
-                thread::Builder::new()
-                    .spawn(move || cpu_work(iters))
-                    .context("spawning a thread")
-            })
+            .map(|_| spawn(move || cpu_work(iters)))
             .collect::<Result<Vec<_>>>()?;
         for h in hs {
             join(h)?;
