@@ -248,12 +248,18 @@ func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch
 		fail("-placement must be same-cpu, cross-cpu or unpinned")
 	}
 	if placement != "cross-cpu" {
-		done := make(chan int)
+		// each goroutine hands back x+1 and suspends (blocked receiving) until resumed, then
+		// returns: created, run to its first suspension, run to its end (and freed by the runtime)
+		handed, resume := make(chan int), make(chan int)
 		x := 0
 		out.Create = timeOps(reps, create, createBatch, create/10, budget, func(n int) {
 			for i := 0; i < n; i++ {
-				go func(v int) { done <- v + 1 }(x)
-				x = <-done
+				go func(v int) {
+					handed <- v + 1
+					<-resume
+				}(x)
+				x = <-handed
+				resume <- 0
 			}
 		})
 	} else {

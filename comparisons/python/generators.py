@@ -46,6 +46,13 @@ def accumulator(seed):
         acc = (acc + (x or 0)) & MASK
 
 
+def once(seed):
+    """The unit of the creation figures: yields seed + 1 at its first suspension, then returns
+    what it is resumed with."""
+    r = yield (seed + 1) & MASK
+    return r
+
+
 def memory(count, s):
     units = [None] * count
     st0 = kb_fields("/proc/self/status", "VmRSS", "VmSize")
@@ -105,11 +112,15 @@ def timing(a):
     state = {"x": 1}
 
     def create(n):
+        # created, run to its first suspension, resumed once so that it returns, freed
         x = state["x"]
         for _ in range(n):
-            g = accumulator(x)
-            x = (next(g) + 1) & MASK
-            g.close()
+            g = once(x)
+            y = next(g)
+            try:
+                g.send(y)
+            except StopIteration as end:
+                x = end.value
         state["x"] = x
 
     g = accumulator(0)

@@ -78,13 +78,14 @@ const ROW_KEYS: [&str; 17] = [
     "uncertain",
 ];
 
-const OPTIONAL_KEYS: [&str; 10] = [
+const OPTIONAL_KEYS: [&str; 11] = [
     "skipped",
     "uncertain",
     "kernel_parts",
     "object_bytes",
     "create_unpinned_ns",
     "create_pooled_ns",
+    "drop_suspended_ns",
     "switch_cross_cpu_ns",
     "switch_unpinned_ns",
     "properties",
@@ -224,6 +225,9 @@ fn every_row_measures_and_matches_the_schema() {
             "os-thread",
             "green-thread",
             "goroutine",
+            "async-task-mt",
+            "async-task",
+            "async-joined",
             "stackful",
             "stackless",
             "stackless-genawaiter",
@@ -282,8 +286,9 @@ fn every_row_measures_and_matches_the_schema() {
         "{:?}",
         green.method.notes
     );
-    // the stackful row creates on a fresh and on a pooled stack
-    assert!(report.rows[4].create_pooled_ns.is_some());
+    // the stackful row creates on a fresh and on a pooled stack, and drops a suspended one apart
+    let stackful = report.rows.iter().find(|r| r.kind == Kind::Stackful).unwrap();
+    assert!(stackful.create_pooled_ns.is_some() && stackful.drop_suspended_ns.is_some());
     // the round trip through JSON keeps everything
     let back: comparisons::report::Report = serde_json::from_value(json).unwrap();
     assert_eq!(back, report);

@@ -187,7 +187,8 @@ pub struct Row {
     pub object_bytes: Option<Stat>,
     /// Reserved virtual bytes per live suspended unit.
     pub virtual_bytes: Option<Stat>,
-    /// ns to create, run to first suspension and destroy a unit (placed rows: on one CPU).
+    /// ns to create a unit, run it to its first suspension, resume it to its end and free it
+    /// (placed rows: on one CPU).
     pub create_ns: Option<Timing>,
     /// The same with nothing pinned (placed rows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +196,10 @@ pub struct Row {
     /// The same on a pooled stack (the stackful row).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_pooled_ns: Option<Timing>,
+    /// ns to create on a pooled stack, run to the first suspension and drop while suspended
+    /// (the stackful row: the drop unwinds the stack).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_suspended_ns: Option<Timing>,
     /// ns per round trip (two switches); placed rows: both ends pinned to one CPU.
     pub switch_ns: Option<Timing>,
     /// The same with the ends pinned to two different CPUs.

@@ -44,6 +44,12 @@ pub fn accumulator(seed: u64) -> Gen<u64, u64, impl Future<Output = ()>> {
     })
 }
 
+/// The unit of the creation figures: yields `seed + 1` at its first suspension, then returns what
+/// it is resumed with.
+pub fn once(seed: u64) -> Gen<u64, u64, impl Future<Output = u64>> {
+    Gen::new(move |co: Co<u64, u64>| async move { co.yield_(seed.wrapping_add(1)).await })
+}
+
 /// Resumes `g` with `x` and returns what it yields.
 fn step<F: Future<Output = ()>>(g: &mut Gen<u64, u64, F>, x: u64) -> Result<u64> {
     match g.resume_with(x) {
@@ -67,10 +73,18 @@ impl Style for Genawaiter {
 
     fn create(plan: &Plan) -> Result<TimingSample> {
         time_chained(plan, |x| {
-            let mut u = accumulator(x);
-            let y = step(black_box(&mut u), 1)?.wrapping_add(1);
-            drop(black_box(u));
-            Ok(y)
+            let mut u = once(x);
+            let u = black_box(&mut u);
+            // to the first suspension (genawaiter drops the first resume argument: it only
+            // starts the generator), then once more so that it returns
+            let y = match u.resume_with(0) {
+                GeneratorState::Yielded(y) => y,
+                GeneratorState::Complete(_) => bail!("the unit completed before suspending"),
+            };
+            match u.resume_with(y) {
+                GeneratorState::Complete(r) => Ok(r),
+                GeneratorState::Yielded(_) => bail!("the unit suspended a second time"),
+            }
         })
     }
 

@@ -21,7 +21,7 @@ use anyhow::{Context, Result, anyhow};
 use common::affinity;
 use may::coroutine::{Builder, JoinHandle};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -100,6 +100,41 @@ fn release(hs: Held, go: &AtomicBool) -> Result<()> {
     Ok(())
 }
 
+/// What a coroutine made by [`create_run_finish`] and its creator share: the value it hands back
+/// at its first suspension (0 until then) and whether it was resumed.
+#[derive(Default)]
+struct Once {
+    handed: AtomicU64,
+    resumed: AtomicBool,
+}
+
+/// From inside a may coroutine: spawns a coroutine that hands back `x + 1` and suspends (parks)
+/// until resumed, waits for that value, resumes it so that it returns, and joins it: one creation,
+/// run to the first suspension, run to the end and freed. Returns the value handed back.
+fn create_run_finish(x: u64) -> Result<u64> {
+    let shared = Arc::new(Once::default());
+    let creator = may::coroutine::current();
+    let s = shared.clone();
+    let value = x.wrapping_add(1).max(1);
+    let h = spawn(move || {
+        s.handed.store(value, Ordering::Release);
+        creator.unpark();
+        // the first suspension: parked until resumed
+        while !s.resumed.load(Ordering::Acquire) {
+            may::coroutine::park();
+        }
+    })?;
+    let mut handed = shared.handed.load(Ordering::Acquire);
+    while handed == 0 {
+        may::coroutine::park();
+        handed = shared.handed.load(Ordering::Acquire);
+    }
+    shared.resumed.store(true, Ordering::Release);
+    h.coroutine().unpark();
+    join(h)?;
+    Ok(handed)
+}
+
 /// Number of `may` worker threads.
 pub fn workers() -> usize {
     may::config().get_workers()
@@ -138,13 +173,7 @@ impl Style for GreenThread {
         // blocking an OS thread
         let plan = *plan;
         let driver = spawn_with(None, Some(DRIVER_STACK), move || {
-            time_ops(&plan, |n| {
-                for _ in 0..n {
-                    join(spawn(|| std::hint::black_box(1u64))?)?;
-                }
-                Ok(())
-            })
-            .map_err(|e| format!("{e:#}"))
+            super::time_chained(&plan, create_run_finish).map_err(|e| format!("{e:#}"))
         })?;
         join(driver)?.map_err(|e| anyhow!(e))
     }

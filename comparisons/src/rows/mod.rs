@@ -14,6 +14,7 @@ use common::affinity;
 use common::alloc_count::CountingAlloc;
 use std::time::Duration;
 
+pub mod async_task;
 pub mod genawaiter;
 pub mod green;
 pub mod process;
@@ -43,11 +44,18 @@ pub trait Style {
     /// cost per unit: user space by the OS's accounting, kernel system-wide, and the object where
     /// it applies.
     fn memory(count: usize) -> Result<MemSample>;
-    /// Times creating a unit, running it to its first suspension and destroying it. The calling
-    /// thread may be pinned; units it makes inherit the pin.
+    /// Times creating a unit, running it to its first suspension, resuming it once more so that
+    /// it runs to its end, and freeing it: the same work in every row. The calling thread may be
+    /// pinned; units it makes inherit the pin.
     fn create(plan: &Plan) -> Result<TimingSample>;
     /// The same on a pooled stack, for rows that have one.
     fn create_pooled(_plan: &Plan) -> Result<Option<TimingSample>> {
+        Ok(None)
+    }
+    /// Times creating a unit (on a pooled stack), running it to its first suspension and dropping
+    /// it while suspended, for rows where that costs work of its own (a stackful coroutine's
+    /// stack is unwound).
+    fn drop_suspended(_plan: &Plan) -> Result<Option<TimingSample>> {
         Ok(None)
     }
     /// Times round trips (two switches) between two units, each output fed into the next input.
@@ -195,6 +203,9 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
         let (c, n) = noise::during(|| S::create_pooled(&create_plan));
         noted(&mut s, "create_pooled", n);
         s.create_pooled_ns = c.context("create on a pooled stack")?;
+        let (c, n) = noise::during(|| S::drop_suspended(&create_plan));
+        noted(&mut s, "drop_suspended", n);
+        s.drop_suspended_ns = c.context("drop while suspended")?;
     } else {
         for placement in Placement::ALL {
             if let Some(why) = S::unplaceable(placement) {

@@ -17,7 +17,8 @@ use crate::placement::{CpuCheck, Ends};
 use crate::procfs;
 use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::{
-    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all_raw,
+    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all,
+    write_all_raw,
 };
 use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
 use crate::work::cpu_work;
@@ -168,17 +169,26 @@ impl Style for Process {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        let p = Pipe::new()?;
-        let w = p.writer()?;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                // SAFETY: the child only writes to a pipe.
-                let pid = unsafe { fork_with(move || i32::from(!write_all_raw(w, b"x"))) }?;
-                let mut b = [0u8; 1];
-                read_exact(p.reader(), &mut b)?;
-                wait(pid)?;
-            }
-            Ok(())
+        let handed = Pipe::new()?;
+        let resume = Pipe::new()?;
+        let (hw, rr) = (handed.writer()?, resume.reader());
+        super::time_chained(plan, |x| {
+            // SAFETY: the child only writes to and reads from pipes.
+            let pid = unsafe {
+                fork_with(move || {
+                    // hands back x + 1, then suspends (blocked in read) until resumed
+                    if !write_all_raw(hw, &x.wrapping_add(1).to_ne_bytes()) {
+                        return 1;
+                    }
+                    let mut b = [0u8; 1];
+                    i32::from(!read_exact_raw(rr, &mut b))
+                })
+            }?;
+            let mut b = [0u8; 8];
+            read_exact(handed.reader(), &mut b)?;
+            write_all(resume.writer()?, b"r")?;
+            wait(pid)?;
+            Ok(u64::from_ne_bytes(b))
         })
     }
 

@@ -46,6 +46,15 @@ pub fn accumulator(seed: u64) -> impl Coroutine<u64, Yield = u64, Return = ()> {
     }
 }
 
+/// The unit of the creation figures: yields `x + 1` at its first suspension, then returns what it
+/// is resumed with.
+pub fn once() -> impl Coroutine<u64, Yield = u64, Return = u64> {
+    #[coroutine]
+    move |x: u64| {
+        yield x.wrapping_add(1)
+    }
+}
+
 /// A coroutine as a scheduler holds it.
 pub type Boxed<R> = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = R>>>;
 
@@ -91,10 +100,18 @@ impl Style for Stackless {
 
     fn create(plan: &Plan) -> Result<TimingSample> {
         time_chained(plan, |x| {
-            let mut u = black_box(boxed_accumulator(x));
-            let y = step(&mut u, 1)?;
+            let mut u: Boxed<u64> = black_box(Box::pin(once()));
+            // to the first suspension, then once more so that it returns
+            let y = match u.as_mut().resume(x) {
+                CoroutineState::Yielded(y) => y,
+                CoroutineState::Complete(_) => bail!("the unit completed before suspending"),
+            };
+            let r = match u.as_mut().resume(y) {
+                CoroutineState::Complete(r) => r,
+                CoroutineState::Yielded(_) => bail!("the unit suspended a second time"),
+            };
             drop(black_box(u));
-            Ok(y)
+            Ok(r)
         })
     }
 

@@ -17,7 +17,7 @@ use crate::work::cpu_work;
 use anyhow::{Context, Result, anyhow, bail};
 use common::affinity;
 use common::pingpong::ThreadEcho;
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -102,6 +102,41 @@ fn release(hs: Held, gate: &Gate) -> Result<()> {
     Ok(())
 }
 
+/// What a thread made by [`create_run_finish`] and its creator share: the value it hands back at
+/// its first suspension (0 until then) and whether it was resumed.
+#[derive(Default)]
+struct Once {
+    handed: AtomicU64,
+    resumed: AtomicBool,
+}
+
+/// Spawns a thread that hands back `x + 1` and suspends (parks) until resumed, waits for that
+/// value, resumes the thread so that it returns, and joins it: one creation, run to the first
+/// suspension, run to the end and freed. Returns the value handed back.
+fn create_run_finish(x: u64) -> Result<u64> {
+    let shared = Arc::new(Once::default());
+    let creator = thread::current();
+    let s = shared.clone();
+    let value = x.wrapping_add(1).max(1);
+    let h = spawn(move || {
+        s.handed.store(value, Ordering::Release);
+        creator.unpark();
+        // the first suspension: parked until resumed
+        while !s.resumed.load(Ordering::Acquire) {
+            thread::park();
+        }
+    })?;
+    let mut handed = shared.handed.load(Ordering::Acquire);
+    while handed == 0 {
+        thread::park();
+        handed = shared.handed.load(Ordering::Acquire);
+    }
+    shared.resumed.store(true, Ordering::Release);
+    h.thread().unpark();
+    join(h)?;
+    Ok(handed)
+}
+
 /// Round trips with an echo thread on `ends.other`, each reply fed into the next request.
 pub fn thread_round_trips(plan: &Plan, ends: Ends) -> Result<TimingSample> {
     let mut echo = ThreadEcho::spawn(ends.other).context("spawning the echo thread")?;
@@ -157,12 +192,7 @@ impl Style for OsThread {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                join(spawn(|| std::hint::black_box(1u64))?)?;
-            }
-            Ok(())
-        })
+        super::time_chained(plan, create_run_finish)
     }
 
     fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
