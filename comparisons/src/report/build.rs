@@ -33,6 +33,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
         kernel_bytes: KERNEL_HOW.to_string(),
         create_ns: h.create.to_string(),
         switch_ns: h.switch_text(kind),
+        ring: h.ring.to_string(),
         ..Method::default()
     };
     let mut article = Article {
@@ -73,6 +74,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
                 noise: Default::default(),
                 article,
                 method,
+                scaling: None,
                 skipped: Some(reason),
             };
         }
@@ -142,6 +144,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
             notes: s.notes,
             ..method
         },
+        scaling: None,
         skipped: None,
     };
     article.holds = Holds {

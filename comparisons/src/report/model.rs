@@ -110,6 +110,9 @@ pub struct Method {
     pub create_ns: String,
     /// What one round trip is, and where its ends ran.
     pub switch_ns: String,
+    /// How the row's scaling ring is built.
+    #[serde(default)]
+    pub ring: String,
     /// The kernel-task experiment and its evidence.
     pub managed_by_os: String,
     /// The address-space experiment and its evidence.
@@ -229,6 +232,9 @@ pub struct Row {
     pub article: Article,
     /// How each figure was measured.
     pub method: Method,
+    /// How far the row's scaling ring went and how its cost grew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::scaling::RowScaling>,
     /// Why the row was not measured, if it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
@@ -255,4 +261,7 @@ pub struct Report {
     pub machine: Machine,
     /// One row per kind, in table order.
     pub rows: Vec<Row>,
+    /// The scaling curves: every row's ring at every N it reached.
+    #[serde(default)]
+    pub scaling: Vec<crate::scaling::ScalingPoint>,
 }

@@ -22,6 +22,7 @@ use super::{
     preempt_threaded, spin_for, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends, Placement};
+use crate::ring::{EMPTY, RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, Timer, TimingSample, mono_ns};
@@ -32,7 +33,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc as std_mpsc};
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -429,6 +430,142 @@ fn memory_of(flavor: Flavor, count: usize, joined: bool) -> Result<MemSample> {
     })
 }
 
+/// One place of an async ring: its token (or [`EMPTY`]) and the `Notify` its unit waits on.
+struct AsyncSlot {
+    token: AtomicU64,
+    notify: Notify,
+}
+
+/// The places of an async ring of `n` units, plus one (the last) for the measuring end.
+struct AsyncSlots(Vec<AsyncSlot>);
+
+impl AsyncSlots {
+    fn new(n: u64) -> AsyncSlots {
+        AsyncSlots(
+            (0..=n)
+                .map(|_| AsyncSlot {
+                    token: AtomicU64::new(EMPTY),
+                    notify: Notify::new(),
+                })
+                .collect(),
+        )
+    }
+
+    /// Puts `token` in `place` and wakes its unit (or leaves it a permit, if it is not waiting).
+    fn pass(&self, place: u64, token: u64) {
+        let s = &self.0[place as usize];
+        s.token.store(token, Ordering::Release);
+        s.notify.notify_one();
+    }
+
+    /// Waits until `place` holds a token, and takes it.
+    async fn wait(&self, place: u64) -> u64 {
+        let s = &self.0[place as usize];
+        loop {
+            let t = s.token.swap(EMPTY, Ordering::AcqRel);
+            if t != EMPTY {
+                return t;
+            }
+            s.notify.notified().await;
+        }
+    }
+
+    /// The measuring end's lap.
+    async fn lap(&self, token: u64, n: u64) -> u64 {
+        self.pass(0, token);
+        self.wait(n).await
+    }
+}
+
+/// A unit of an async ring: takes each token, passes the next one on, and on [`STOP`] passes
+/// that on and returns its counts.
+async fn ring_unit(slots: Arc<AsyncSlots>, place: u64, n: u64) -> UnitCount {
+    let mut c = UnitCount::default();
+    loop {
+        let t = slots.wait(place).await;
+        if t == STOP {
+            slots.pass(place + 1, STOP);
+            return c;
+        }
+        slots.pass(place + 1, c.take(t, place, n));
+    }
+}
+
+/// The measuring end's timed laps (see [`RingMeter::time_laps`]).
+async fn time_async_laps(meter: &mut RingMeter, slots: &AsyncSlots, mut token: u64) -> Result<u64> {
+    let n = meter.plan().n;
+    for _ in 0..meter.plan().reps.max(1) {
+        let mut rep = meter.rep();
+        while rep.another() {
+            token = slots.lap(token, n).await;
+        }
+        meter.rep_done(rep);
+    }
+    meter.timed_done()?;
+    Ok(token)
+}
+
+/// The ring with every unit a spawned task, inside the measuring task.
+async fn spawned_ring(plan: RingPlan) -> Result<RingSample> {
+    let n = plan.n;
+    let mut meter = RingMeter::start(&plan, rss()?)?;
+    let slots = Arc::new(AsyncSlots::new(n));
+    let mut hs = Vec::with_capacity(n as usize);
+    for place in 0..n {
+        hs.push(tokio::spawn(ring_unit(slots.clone(), place, n)));
+        if let Err(why) = meter.check(place + 1) {
+            slots.pass(0, STOP);
+            for h in hs {
+                h.await.context("a ring task panicked")?;
+            }
+            return Ok(meter.stopped(place + 1, why));
+        }
+    }
+    let token = slots.lap(0, n).await;
+    meter.made(rss()?)?;
+    time_async_laps(&mut meter, &slots, token).await?;
+    slots.lap(STOP, n).await;
+    let mut visits = Visits::default();
+    for h in hs {
+        visits.add(h.await.context("a ring task panicked")?);
+    }
+    Ok(meter.finish(visits))
+}
+
+/// The ring with every unit a future of one `FuturesUnordered`, polled by the measuring task
+/// alongside its own laps.
+async fn joined_ring(plan: RingPlan) -> Result<RingSample> {
+    let n = plan.n;
+    let mut meter = RingMeter::start(&plan, rss()?)?;
+    let slots = Arc::new(AsyncSlots::new(n));
+    let mut set = FuturesUnordered::new();
+    for place in 0..n {
+        set.push(ring_unit(slots.clone(), place, n));
+        if let Err(why) = meter.check(place + 1) {
+            slots.pass(0, STOP);
+            while set.next().await.is_some() {}
+            return Ok(meter.stopped(place + 1, why));
+        }
+    }
+    let driver = async {
+        let token = slots.lap(0, n).await;
+        meter.made(rss()?)?;
+        time_async_laps(&mut meter, &slots, token).await?;
+        slots.lap(STOP, n).await;
+        Ok::<(), anyhow::Error>(())
+    };
+    let units = async {
+        let mut visits = Visits::default();
+        while let Some(c) = set.next().await {
+            visits.add(c);
+        }
+        visits
+    };
+    let (driven, visits) = tokio::join!(driver, units);
+    driven?;
+    Ok(meter.finish(visits))
+}
+
 /// Where the round trips of a spawned row run: a runtime whose threads inherit the caller's pin
 /// (one CPU, or none), or, across CPUs, a multi-thread runtime with worker `i` pinned to the
 /// `i`-th of the two CPUs.
@@ -466,6 +603,10 @@ impl Style for AsyncTask {
         (placement == Placement::CrossCpu).then_some(
             "a current-thread runtime runs every task on the one thread that drives it, so the two ends of a round trip are always on one CPU",
         )
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        start(Flavor::CurrentThread)?.run(spawned_ring(*plan))?
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
@@ -506,6 +647,10 @@ impl Style for AsyncTaskMt {
     fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
         let plan = *plan;
         round_trip_runtime(Flavor::MultiThread, ends)?.run(spawned_round_trips(plan))?
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        start(Flavor::MultiThread)?.run(spawned_ring(*plan))?
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
@@ -555,6 +700,10 @@ impl Style for AsyncJoined {
     fn switch(plan: &Plan, _ends: Ends) -> Result<TimingSample> {
         let plan = *plan;
         start(Flavor::CurrentThread)?.run(joined_round_trips(plan))?
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        start(Flavor::CurrentThread)?.run(joined_ring(*plan))?
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

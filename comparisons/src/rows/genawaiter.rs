@@ -11,6 +11,7 @@ use super::{
     size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
+use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -48,6 +49,22 @@ pub fn accumulator(seed: u64) -> Gen<u64, u64, impl Future<Output = ()>> {
 /// it is resumed with.
 pub fn once(seed: u64) -> Gen<u64, u64, impl Future<Output = u64>> {
     Gen::new(move |co: Co<u64, u64>| async move { co.yield_(seed.wrapping_add(1)).await })
+}
+
+/// A unit of the scaling ring: started once (genawaiter drops the first resume argument), then
+/// takes each token as unit `place` of `n` and yields the next one, until [`STOP`], when it
+/// returns its counts.
+fn ring_unit(place: u64, n: u64) -> Gen<u64, u64, impl Future<Output = UnitCount>> {
+    Gen::new(move |co: Co<u64, u64>| async move {
+        let mut c = UnitCount::default();
+        let mut t = co.yield_(0).await;
+        loop {
+            if t == STOP {
+                return c;
+            }
+            t = co.yield_(c.take(t, place, n)).await;
+        }
+    })
 }
 
 /// Resumes `g` with `x` and returns what it yields.
@@ -94,6 +111,41 @@ impl Style for Genawaiter {
         // the first resume only starts the generator
         step(h, 0)?;
         time_chained(plan, |x| step(h, x))
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        let n = plan.n;
+        let mut meter = RingMeter::start(plan, rss()?)?;
+        let mut units = Vec::with_capacity(n as usize);
+        for place in 0..n {
+            let mut u = ring_unit(place, n);
+            // started: suspended at its first yield_, waiting for a token
+            u.resume_with(0);
+            units.push(u);
+            if let Err(why) = meter.check(place + 1) {
+                return Ok(meter.stopped(place + 1, why));
+            }
+        }
+        let lap = |units: &mut [Gen<u64, u64, _>], mut t: u64| -> Result<u64> {
+            for u in units.iter_mut() {
+                t = match u.resume_with(t) {
+                    GeneratorState::Yielded(y) => y,
+                    GeneratorState::Complete(_) => bail!("a ring unit ended before the stop token"),
+                };
+            }
+            Ok(t)
+        };
+        let token = lap(&mut units, 0)?;
+        meter.made(rss()?)?;
+        meter.time_laps(token, |t| lap(&mut units, t))?;
+        let mut visits = Visits::default();
+        for mut u in units {
+            match u.resume_with(STOP) {
+                GeneratorState::Complete(c) => visits.add(c),
+                GeneratorState::Yielded(_) => bail!("a ring unit went on after the stop token"),
+            }
+        }
+        Ok(meter.finish(visits))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

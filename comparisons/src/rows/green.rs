@@ -11,8 +11,11 @@
 //! trip cannot be kept on two CPUs. Both ends on one CPU is a runtime of one worker in a fresh
 //! process pinned to one CPU ([`Style::fresh_runtime`]); unpinned is the default runtime.
 
-use super::{MARK, MemReading, Style, managed_sample, ns_since, preempt_threaded, tasks_now};
+use super::{
+    MARK, MemReading, Slots, Style, Wake, managed_sample, ns_since, preempt_threaded, tasks_now,
+};
 use crate::placement::{CpuCheck, Ends, Placement};
+use crate::ring::{RingMeter, RingPlan, RingSample, STOP, Visits, rss};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, time_ops};
@@ -135,6 +138,58 @@ fn create_run_finish(x: u64) -> Result<u64> {
     Ok(handed)
 }
 
+impl Wake for may::coroutine::Coroutine {
+    fn wake(&self) {
+        self.unpark();
+    }
+}
+
+/// The scaling ring, run from inside a may coroutine (so that the measuring end parks as a
+/// coroutine, not as a blocked worker thread).
+fn ring_in_coroutine(plan: &RingPlan) -> Result<RingSample> {
+    let n = plan.n;
+    let mut meter = RingMeter::start(plan, rss()?)?;
+    let slots: Arc<Slots<may::coroutine::Coroutine>> = Arc::new(Slots::new(n));
+    slots.set_waker(n, may::coroutine::current());
+    let mut hs = Vec::with_capacity(n as usize);
+    let mut stop = None;
+    for place in 0..n {
+        let s = slots.clone();
+        match spawn(move || s.unit(place, n, may::coroutine::park)) {
+            Ok(h) => {
+                slots.set_waker(place, h.coroutine().clone());
+                hs.push(h);
+            }
+            Err(e) => {
+                stop = Some((place, format!("{e:#} after {place} coroutines")));
+                break;
+            }
+        }
+        if let Err(why) = meter.check(place + 1) {
+            stop = Some((place + 1, why));
+            break;
+        }
+    }
+    if let Some((made, why)) = stop {
+        // the stop token ends every unit made so far (the last one passes it to no one)
+        slots.pass(0, STOP);
+        for h in hs {
+            join(h)?;
+        }
+        return Ok(meter.stopped(made, why));
+    }
+    let lap = |t: u64| -> Result<u64> { Ok(slots.lap(t, n, may::coroutine::park)) };
+    let token = lap(0)?;
+    meter.made(rss()?)?;
+    meter.time_laps(token, lap)?;
+    slots.lap(STOP, n, may::coroutine::park);
+    let mut visits = Visits::default();
+    for h in hs {
+        visits.add(join(h)?);
+    }
+    Ok(meter.finish(visits))
+}
+
 /// Number of `may` worker threads.
 pub fn workers() -> usize {
     may::config().get_workers()
@@ -229,6 +284,21 @@ impl Style for GreenThread {
         (placement == Placement::CrossCpu).then_some(
             "may runs a woken coroutine on the worker that woke it, so the two ends of a round trip cannot be kept on two CPUs (how often they were apart unpinned is in switch_unpinned_ns)",
         )
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        // start the runtime first, so its worker threads are no part of the ring's figures
+        start_runtime()?;
+        let plan = *plan;
+        let driver = spawn_with(None, Some(DRIVER_STACK), move || {
+            ring_in_coroutine(&plan).map_err(|e| format!("{e:#}"))
+        })?;
+        join(driver)?.map_err(|e| anyhow!(e))
+    }
+
+    fn ring_workers() -> Option<usize> {
+        // one CPU, one worker: as for the round trips on one CPU
+        Some(1)
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

@@ -6,6 +6,7 @@ use crate::kind::Kind;
 use crate::noise;
 use crate::params::Params;
 use crate::placement::{Ends, Placement};
+use crate::ring::{RingPlan, RingSample};
 use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Samples, Scheduler};
 use crate::stats::repeat;
 use crate::timing::{Plan, TimingSample};
@@ -72,6 +73,14 @@ pub trait Style {
     fn configure_runtime(_workers: usize) {}
     /// Why this row cannot place its ends as `placement` says, if it cannot.
     fn unplaceable(_placement: Placement) -> Option<&'static str> {
+        None
+    }
+    /// Builds the scaling ring of `plan.n` units of this style in this process and times it (see
+    /// [`crate::ring`]); a ring whose units could not all be made comes back with `stopped`.
+    fn ring(plan: &RingPlan) -> Result<RingSample>;
+    /// Worker threads the row's runtime gets for the ring, which runs on one CPU (`None`: its
+    /// default).
+    fn ring_workers() -> Option<usize> {
         None
     }
     /// Holds `units` live units at once and counts the kernel threads and child processes of
@@ -574,4 +583,92 @@ pub(crate) fn spin_for(spin: Duration, started: impl FnOnce(u64)) -> u64 {
         now = crate::timing::mono_ns();
     }
     now
+}
+
+/// Something that wakes a parked unit of the scaling ring (a thread, a `may` coroutine).
+pub(crate) trait Wake: Send + Sync {
+    /// Wakes the unit (if it is parked; otherwise its next park returns at once).
+    fn wake(&self);
+}
+
+impl Wake for std::thread::Thread {
+    fn wake(&self) {
+        self.unpark();
+    }
+}
+
+/// One place of a ring of parked units: its token (or [`crate::ring::EMPTY`]) and how to wake
+/// the unit that waits on it.
+pub(crate) struct Slot<W> {
+    token: std::sync::atomic::AtomicU64,
+    waker: std::sync::OnceLock<W>,
+}
+
+/// The places of a ring of `n` units that park until their token arrives, plus one (the last)
+/// for the measuring end: each unit waits on its own slot and passes the token to the next.
+pub(crate) struct Slots<W> {
+    slots: Vec<Slot<W>>,
+}
+
+impl<W: Wake> Slots<W> {
+    /// `n` units' places and the measuring end's.
+    pub(crate) fn new(n: u64) -> Slots<W> {
+        Slots {
+            slots: (0..=n)
+                .map(|_| Slot {
+                    token: std::sync::atomic::AtomicU64::new(crate::ring::EMPTY),
+                    waker: std::sync::OnceLock::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Records how to wake the unit at `place` (before any token is passed).
+    pub(crate) fn set_waker(&self, place: u64, w: W) {
+        let _ = self.slots[place as usize].waker.set(w);
+    }
+
+    /// Puts `token` in `place` and wakes its unit.
+    pub(crate) fn pass(&self, place: u64, token: u64) {
+        let s = &self.slots[place as usize];
+        s.token.store(token, std::sync::atomic::Ordering::Release);
+        if let Some(w) = s.waker.get() {
+            w.wake();
+        }
+    }
+
+    /// Waits (with `park`) until `place` holds a token, and takes it.
+    pub(crate) fn wait(&self, place: u64, park: impl Fn()) -> u64 {
+        let s = &self.slots[place as usize];
+        loop {
+            let t = s
+                .token
+                .swap(crate::ring::EMPTY, std::sync::atomic::Ordering::AcqRel);
+            if t != crate::ring::EMPTY {
+                return t;
+            }
+            park();
+        }
+    }
+
+    /// The life of unit `place` of `n`: takes each token, passes the next one on, and on
+    /// [`crate::ring::STOP`] passes that on and returns its counts.
+    pub(crate) fn unit(&self, place: u64, n: u64, park: impl Fn()) -> crate::ring::UnitCount {
+        let mut c = crate::ring::UnitCount::default();
+        loop {
+            let t = self.wait(place, &park);
+            if t == crate::ring::STOP {
+                self.pass(place + 1, crate::ring::STOP);
+                return c;
+            }
+            self.pass(place + 1, c.take(t, place, n));
+        }
+    }
+
+    /// The measuring end's lap: hands `token` to unit 0 and waits until the last unit hands the
+    /// token back.
+    pub(crate) fn lap(&self, token: u64, n: u64, park: impl Fn()) -> u64 {
+        self.pass(0, token);
+        self.wait(n, park)
+    }
 }

@@ -14,6 +14,7 @@ use super::{
     time_chained,
 };
 use crate::placement::Ends;
+use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -83,6 +84,20 @@ fn run_to_end<S: Stack>(mut u: Coroutine<u64, u64, u64, S>, x: u64) -> Result<u6
     }
 }
 
+/// A unit of the scaling ring: started once (to its first suspension, waiting for a token, so its
+/// stack is in use), then takes each token as unit `place` of `n` and suspends with the next one,
+/// until [`STOP`], when it returns its counts.
+fn ring_unit(y: &Yielder<u64, u64>, place: u64, n: u64) -> UnitCount {
+    let mut c = UnitCount::default();
+    let mut t = y.suspend(0);
+    loop {
+        if t == STOP {
+            return c;
+        }
+        t = y.suspend(c.take(t, place, n));
+    }
+}
+
 /// Runs coroutines round-robin on this thread until all return.
 fn round_robin(units: &mut [Unit]) {
     let mut live = units.len();
@@ -143,6 +158,48 @@ impl Style for Stackful {
         let mut u = accumulator()?;
         let h = black_box(&mut u);
         time_chained(plan, |x| step(h, x))
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        let n = plan.n;
+        let mut meter = RingMeter::start(plan, rss()?)?;
+        // pooled stacks: many stacks per mapping, so a big ring does not run out of mappings
+        let mut pool = StackPool::new(STACK_BYTES);
+        let mut units = Vec::with_capacity(n as usize);
+        for place in 0..n {
+            match pool.coroutine(move |y: &Yielder<u64, u64>, _start| ring_unit(y, place, n)) {
+                Ok(mut u) => {
+                    if !matches!(u.resume(0), CoroutineResult::Yield(_)) {
+                        bail!("a ring unit ended before its first token");
+                    }
+                    units.push(u);
+                }
+                Err(e) => return Ok(meter.stopped(place, format!("a pooled stack: {e}"))),
+            }
+            if let Err(why) = meter.check(place + 1) {
+                return Ok(meter.stopped(place + 1, why));
+            }
+        }
+        let lap = |units: &mut [Coroutine<u64, u64, UnitCount, _>], mut t: u64| -> Result<u64> {
+            for u in units.iter_mut() {
+                t = match u.resume(t) {
+                    CoroutineResult::Yield(y) => y,
+                    CoroutineResult::Return(_) => bail!("a ring unit ended before the stop token"),
+                };
+            }
+            Ok(t)
+        };
+        let token = lap(&mut units, 0)?;
+        meter.made(rss()?)?;
+        meter.time_laps(token, |t| lap(&mut units, t))?;
+        let mut visits = Visits::default();
+        for mut u in units {
+            match u.resume(STOP) {
+                CoroutineResult::Return(c) => visits.add(c),
+                CoroutineResult::Yield(_) => bail!("a ring unit went on after the stop token"),
+            }
+        }
+        Ok(meter.finish(visits))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

@@ -14,6 +14,7 @@ use super::{
     size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
+use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -50,9 +51,7 @@ pub fn accumulator(seed: u64) -> impl Coroutine<u64, Yield = u64, Return = ()> {
 /// is resumed with.
 pub fn once() -> impl Coroutine<u64, Yield = u64, Return = u64> {
     #[coroutine]
-    move |x: u64| {
-        yield x.wrapping_add(1)
-    }
+    move |x: u64| yield x.wrapping_add(1)
 }
 
 /// A coroutine as a scheduler holds it.
@@ -68,6 +67,31 @@ fn step(u: &mut Boxed<()>, x: u64) -> Result<u64> {
     match u.as_mut().resume(x) {
         CoroutineState::Yielded(y) => Ok(y),
         CoroutineState::Complete(()) => bail!("the accumulator completed"),
+    }
+}
+
+/// A unit of the scaling ring: started once (to its first suspension, waiting for a token), then
+/// takes each token as unit `place` of `n` and yields the next one, until [`STOP`], when it
+/// returns its counts.
+fn ring_unit(place: u64, n: u64) -> impl Coroutine<u64, Yield = u64, Return = UnitCount> {
+    #[coroutine]
+    move |_start: u64| {
+        let mut c = UnitCount::default();
+        let mut t = yield 0;
+        loop {
+            if t == STOP {
+                return c;
+            }
+            t = yield c.take(t, place, n);
+        }
+    }
+}
+
+/// Resumes `u` with `x` and returns what it yields, whatever it returns at its end.
+fn step_any<R>(u: &mut Boxed<R>, x: u64) -> Result<u64> {
+    match u.as_mut().resume(x) {
+        CoroutineState::Yielded(y) => Ok(y),
+        CoroutineState::Complete(_) => bail!("a ring unit ended before the stop token"),
     }
 }
 
@@ -119,6 +143,39 @@ impl Style for Stackless {
         let mut u = boxed_accumulator(0);
         let h = black_box(&mut u);
         time_chained(plan, |x| step(h, x))
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        let n = plan.n;
+        let mut meter = RingMeter::start(plan, rss()?)?;
+        let mut units: Vec<Boxed<UnitCount>> = Vec::with_capacity(n as usize);
+        for place in 0..n {
+            let mut u: Boxed<UnitCount> = Box::pin(ring_unit(place, n));
+            // started: suspended at its first yield, waiting for a token
+            step_any(&mut u, 0)?;
+            units.push(u);
+            if let Err(why) = meter.check(place + 1) {
+                return Ok(meter.stopped(place + 1, why));
+            }
+        }
+        // the driver resumes each unit in ring order with the token; each yields the next one
+        let lap = |units: &mut [Boxed<UnitCount>], mut t: u64| -> Result<u64> {
+            for u in units.iter_mut() {
+                t = step_any(u, t)?;
+            }
+            Ok(t)
+        };
+        let token = lap(&mut units, 0)?;
+        meter.made(rss()?)?;
+        meter.time_laps(token, |t| lap(&mut units, t))?;
+        let mut visits = Visits::default();
+        for mut u in units {
+            match u.as_mut().resume(STOP) {
+                CoroutineState::Complete(c) => visits.add(c),
+                CoroutineState::Yielded(_) => bail!("a ring unit went on after the stop token"),
+            }
+        }
+        Ok(meter.finish(visits))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

@@ -7,9 +7,10 @@
 //! with the kernel's own memory for them (`KernelStack`, `PageTables`, `SUnreclaim`) beside it.
 
 use super::{
-    MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_threaded, tasks_now,
+    MARK, MemReading, Slots, Style, cores, managed_sample, ns_since, preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends};
+use crate::ring::{RingMeter, RingPlan, RingSample, STOP, Visits, rss};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, time_ops};
@@ -197,6 +198,50 @@ impl Style for OsThread {
 
     fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
         thread_round_trips(plan, ends)
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        let n = plan.n;
+        let mut meter = RingMeter::start(plan, rss()?)?;
+        let slots: Arc<Slots<thread::Thread>> = Arc::new(Slots::new(n));
+        slots.set_waker(n, thread::current());
+        let mut hs = Vec::with_capacity(n as usize);
+        let mut stop = None;
+        for place in 0..n {
+            let s = slots.clone();
+            match spawn(move || s.unit(place, n, thread::park)) {
+                Ok(h) => {
+                    slots.set_waker(place, h.thread().clone());
+                    hs.push(h);
+                }
+                Err(e) => {
+                    stop = Some((place, format!("{e:#} after {place} threads")));
+                    break;
+                }
+            }
+            if let Err(why) = meter.check(place + 1) {
+                stop = Some((place + 1, why));
+                break;
+            }
+        }
+        let lap = |t: u64| -> Result<u64> { Ok(slots.lap(t, n, thread::park)) };
+        if let Some((made, why)) = stop {
+            // the stop token ends every unit made so far (the last one passes it to no one)
+            slots.pass(0, STOP);
+            for h in hs {
+                join(h)?;
+            }
+            return Ok(meter.stopped(made, why));
+        }
+        let token = lap(0)?;
+        meter.made(rss()?)?;
+        meter.time_laps(token, lap)?;
+        slots.lap(STOP, n, thread::park);
+        let mut visits = Visits::default();
+        for h in hs {
+            visits.add(join(h)?);
+        }
+        Ok(meter.finish(visits))
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
