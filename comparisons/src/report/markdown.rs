@@ -362,11 +362,42 @@ fn async_section(o: &mut String, report: &Report) {
             med(joined.create_ns.as_ref())
         )),
     );
+    // the same two in the scaling ring, at the largest N both reached
+    let ring = report
+        .scaling
+        .iter()
+        .filter(|p| p.kind == Kind::AsyncTask)
+        .filter_map(|t| {
+            let j = report
+                .scaling
+                .iter()
+                .find(|p| p.kind == Kind::AsyncJoined && p.n == t.n)?;
+            Some((t, j))
+        })
+        .max_by_key(|(t, _)| t.n);
+    let mut ring_far = false;
+    if let Some((t, j)) = ring {
+        let (rm, rh) = (
+            t.total_bytes() / j.total_bytes().max(1.0),
+            t.handoff_ns / j.handoff_ns,
+        );
+        ring_far = !(0.5..=2.0).contains(&rm) || !(0.5..=2.0).contains(&rh);
+        let _ = writeln!(
+            o,
+            "| In the scaling ring at N = {}: memory per unit | {} | {} | {rm:.2}x |\n| In the scaling ring at N = {}: hand-off | {} | {} | {rh:.2}x |",
+            t.n,
+            bytes(t.total_bytes()),
+            bytes(j.total_bytes()),
+            t.n,
+            nanos(t.handoff_ns),
+            nanos(j.handoff_ns),
+        );
+    }
     let far = |r: Option<f64>| r.is_some_and(|r| !(0.5..=2.0).contains(&r));
     let _ = writeln!(
         o,
-        "\nThe joined form is a row of its own when it differs from a spawned task by more than 2x in memory or round trip: here it {}.",
-        if far(mem) || far(sw) {
+        "\nThe joined form is a row of its own when it differs from a spawned task by more than 2x in memory or round trip (in the memory experiment, the round trips, or the scaling ring): here it {}.",
+        if far(mem) || far(sw) || ring_far {
             "does"
         } else {
             "does not (it is measured all the same, so the difference can be seen)"
