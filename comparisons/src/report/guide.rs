@@ -94,7 +94,11 @@ pub fn guide(report: &Report) -> String {
         g.push('\n');
     }
     many_live_units(&mut g, report);
-    let cr = by(|r| tmed(&r.create_ns));
+    // a row with a pooled stack creates on it
+    let cr = by(|r| match (tmed(&r.create_pooled_ns), tmed(&r.create_ns)) {
+        (Some(p), Some(c)) => Some(p.min(c)),
+        (p, c) => p.or(c),
+    });
     if let Some((best, b)) = cr.first() {
         let _ = writeln!(
             g,
@@ -103,7 +107,15 @@ pub fn guide(report: &Report) -> String {
             best.kind.as_str(),
             cr.iter()
                 .skip(1)
-                .map(|(r, x)| format!("{} (`{}`)", nanos(*x), r.kind.as_str()))
+                .map(|(r, x)| {
+                    let pooled = tmed(&r.create_pooled_ns) == Some(*x);
+                    format!(
+                        "{} (`{}`{})",
+                        nanos(*x),
+                        r.kind.as_str(),
+                        if pooled { ", pooled stack" } else { "" }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -181,11 +193,12 @@ fn many_live_units(g: &mut String, report: &Report) {
     let reach = |k: Kind| -> Option<String> {
         let r = find(report, k)?;
         let sc = r.scaling.as_ref()?;
+        // the limit's name; the Scaling section has the whole reason
+        let why = sc.stopped_by.split(':').next().unwrap_or(&sc.stopped_by);
         Some(format!(
-            "`{}` up to N = {} ({})",
+            "`{}` up to N = {} ({why})",
             k.as_str(),
             sc.largest_n.map_or("—".to_string(), |n| n.to_string()),
-            sc.stopped_by
         ))
     };
     if let Some(task) = largest(report, Kind::AsyncTask) {
