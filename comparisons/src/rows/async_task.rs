@@ -576,27 +576,52 @@ fn round_trip_runtime(flavor: Flavor, ends: Ends) -> Result<Running> {
     }
 }
 
+/// The experiments every spawned-task row runs the same way, on a runtime of `$flavor`.
+macro_rules! spawned_experiments {
+    ($flavor:expr) => {
+        fn scheduler() -> Scheduler {
+            Scheduler::Runtime
+        }
+
+        fn memory(count: usize) -> Result<MemSample> {
+            memory_of($flavor, count, false)
+        }
+
+        fn create(plan: &Plan) -> Result<TimingSample> {
+            start($flavor)?.run(spawned_create(*plan))?
+        }
+
+        fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
+            round_trip_runtime($flavor, ends)?.run(spawned_round_trips(*plan))?
+        }
+
+        fn ring(plan: &RingPlan) -> Result<RingSample> {
+            start($flavor)?.run(spawned_ring(*plan))?
+        }
+
+        fn managed(units: usize) -> Result<ManagedSample> {
+            managed_of($flavor, units, false)
+        }
+
+        fn address(written: u64) -> Result<u64> {
+            address_of($flavor, written)
+        }
+
+        fn preempt(spin: Duration) -> Result<PreemptSample> {
+            preempt_spawned($flavor, spin)
+        }
+
+        fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
+            cpu_spawned($flavor, units, iters)
+        }
+    };
+}
+
 impl Style for AsyncTask {
-    fn scheduler() -> Scheduler {
-        Scheduler::Runtime
-    }
+    spawned_experiments!(Flavor::CurrentThread);
 
     fn workers() -> usize {
         1
-    }
-
-    fn memory(count: usize) -> Result<MemSample> {
-        memory_of(Flavor::CurrentThread, count, false)
-    }
-
-    fn create(plan: &Plan) -> Result<TimingSample> {
-        let plan = *plan;
-        start(Flavor::CurrentThread)?.run(spawned_create(plan))?
-    }
-
-    fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
-        let plan = *plan;
-        round_trip_runtime(Flavor::CurrentThread, ends)?.run(spawned_round_trips(plan))?
     }
 
     fn unplaceable(placement: Placement) -> Option<&'static str> {
@@ -604,69 +629,13 @@ impl Style for AsyncTask {
             "a current-thread runtime runs every task on the one thread that drives it, so the two ends of a round trip are always on one CPU",
         )
     }
-
-    fn ring(plan: &RingPlan) -> Result<RingSample> {
-        start(Flavor::CurrentThread)?.run(spawned_ring(*plan))?
-    }
-
-    fn managed(units: usize) -> Result<ManagedSample> {
-        managed_of(Flavor::CurrentThread, units, false)
-    }
-
-    fn address(written: u64) -> Result<u64> {
-        address_of(Flavor::CurrentThread, written)
-    }
-
-    fn preempt(spin: Duration) -> Result<PreemptSample> {
-        preempt_spawned(Flavor::CurrentThread, spin)
-    }
-
-    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
-        cpu_spawned(Flavor::CurrentThread, units, iters)
-    }
 }
 
 impl Style for AsyncTaskMt {
-    fn scheduler() -> Scheduler {
-        Scheduler::Runtime
-    }
+    spawned_experiments!(Flavor::MultiThread);
 
     fn workers() -> usize {
         mt_workers()
-    }
-
-    fn memory(count: usize) -> Result<MemSample> {
-        memory_of(Flavor::MultiThread, count, false)
-    }
-
-    fn create(plan: &Plan) -> Result<TimingSample> {
-        let plan = *plan;
-        start(Flavor::MultiThread)?.run(spawned_create(plan))?
-    }
-
-    fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
-        let plan = *plan;
-        round_trip_runtime(Flavor::MultiThread, ends)?.run(spawned_round_trips(plan))?
-    }
-
-    fn ring(plan: &RingPlan) -> Result<RingSample> {
-        start(Flavor::MultiThread)?.run(spawned_ring(*plan))?
-    }
-
-    fn managed(units: usize) -> Result<ManagedSample> {
-        managed_of(Flavor::MultiThread, units, false)
-    }
-
-    fn address(written: u64) -> Result<u64> {
-        address_of(Flavor::MultiThread, written)
-    }
-
-    fn preempt(spin: Duration) -> Result<PreemptSample> {
-        preempt_spawned(Flavor::MultiThread, spin)
-    }
-
-    fn cpu_units(units: usize, iters: u64) -> Result<(f64, f64)> {
-        cpu_spawned(Flavor::MultiThread, units, iters)
     }
 }
 

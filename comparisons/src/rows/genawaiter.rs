@@ -7,11 +7,11 @@
 //! shared airlock), the change in this process's `VmRSS` / `VmSize` per unit, and the kernel's.
 
 use super::{
-    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
-    size_of_unit, spin_for, time_chained,
+    MARK, Resumed, Style, driven_ring, live_units_memory, managed_on_caller_thread, ns_since,
+    preempt_sample, size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
-use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
+use crate::ring::{RingPlan, RingSample, STOP, UnitCount};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -114,38 +114,19 @@ impl Style for Genawaiter {
     }
 
     fn ring(plan: &RingPlan) -> Result<RingSample> {
-        let n = plan.n;
-        let mut meter = RingMeter::start(plan, rss()?)?;
-        let mut units = Vec::with_capacity(n as usize);
-        for place in 0..n {
-            let mut u = ring_unit(place, n);
-            // started: suspended at its first yield_, waiting for a token
-            u.resume_with(0);
-            units.push(u);
-            if let Err(why) = meter.check(place + 1) {
-                return Ok(meter.stopped(place + 1, why));
-            }
-        }
-        let lap = |units: &mut [Gen<u64, u64, _>], mut t: u64| -> Result<u64> {
-            for u in units.iter_mut() {
-                t = match u.resume_with(t) {
-                    GeneratorState::Yielded(y) => y,
-                    GeneratorState::Complete(_) => bail!("a ring unit ended before the stop token"),
-                };
-            }
-            Ok(t)
-        };
-        let token = lap(&mut units, 0)?;
-        meter.made(rss()?)?;
-        meter.time_laps(token, |t| lap(&mut units, t))?;
-        let mut visits = Visits::default();
-        for mut u in units {
-            match u.resume_with(STOP) {
-                GeneratorState::Complete(c) => visits.add(c),
-                GeneratorState::Yielded(_) => bail!("a ring unit went on after the stop token"),
-            }
-        }
-        Ok(meter.finish(visits))
+        driven_ring(
+            plan,
+            |place| {
+                let mut u = ring_unit(place, plan.n);
+                // started: suspended at its first yield_, waiting for a token
+                u.resume_with(0);
+                Ok(u)
+            },
+            |u, t| match u.resume_with(t) {
+                GeneratorState::Yielded(y) => Resumed::Yielded(y),
+                GeneratorState::Complete(c) => Resumed::Returned(c),
+            },
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

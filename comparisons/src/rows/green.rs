@@ -12,10 +12,11 @@
 //! process pinned to one CPU ([`Style::fresh_runtime`]); unpinned is the default runtime.
 
 use super::{
-    MARK, MemReading, Slots, Style, Wake, managed_sample, ns_since, preempt_threaded, tasks_now,
+    MARK, MemReading, Style, Wake, create_parked, managed_sample, ns_since, parked_ring,
+    preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends, Placement};
-use crate::ring::{RingMeter, RingPlan, RingSample, STOP, Visits, rss};
+use crate::ring::{RingPlan, RingSample};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, time_ops};
@@ -24,7 +25,7 @@ use anyhow::{Context, Result, anyhow};
 use common::affinity;
 use may::coroutine::{Builder, JoinHandle};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -103,39 +104,19 @@ fn release(hs: Held, go: &AtomicBool) -> Result<()> {
     Ok(())
 }
 
-/// What a coroutine made by [`create_run_finish`] and its creator share: the value it hands back
-/// at its first suspension (0 until then) and whether it was resumed.
-#[derive(Default)]
-struct Once {
-    handed: AtomicU64,
-    resumed: AtomicBool,
-}
-
-/// From inside a may coroutine: spawns a coroutine that hands back `x + 1` and suspends (parks)
-/// until resumed, waits for that value, resumes it so that it returns, and joins it: one creation,
-/// run to the first suspension, run to the end and freed. Returns the value handed back.
+/// From inside a may coroutine, one creation run to its end: see [`create_parked`].
 fn create_run_finish(x: u64) -> Result<u64> {
-    let shared = Arc::new(Once::default());
-    let creator = may::coroutine::current();
-    let s = shared.clone();
-    let value = x.wrapping_add(1).max(1);
-    let h = spawn(move || {
-        s.handed.store(value, Ordering::Release);
-        creator.unpark();
-        // the first suspension: parked until resumed
-        while !s.resumed.load(Ordering::Acquire) {
-            may::coroutine::park();
-        }
-    })?;
-    let mut handed = shared.handed.load(Ordering::Acquire);
-    while handed == 0 {
-        may::coroutine::park();
-        handed = shared.handed.load(Ordering::Acquire);
-    }
-    shared.resumed.store(true, Ordering::Release);
-    h.coroutine().unpark();
-    join(h)?;
-    Ok(handed)
+    create_parked(
+        x,
+        may::coroutine::current(),
+        may::coroutine::park,
+        |body| {
+            let h = spawn(body)?;
+            let waker = h.coroutine().clone();
+            Ok((h, waker))
+        },
+        join,
+    )
 }
 
 impl Wake for may::coroutine::Coroutine {
@@ -147,47 +128,17 @@ impl Wake for may::coroutine::Coroutine {
 /// The scaling ring, run from inside a may coroutine (so that the measuring end parks as a
 /// coroutine, not as a blocked worker thread).
 fn ring_in_coroutine(plan: &RingPlan) -> Result<RingSample> {
-    let n = plan.n;
-    let mut meter = RingMeter::start(plan, rss()?)?;
-    let slots: Arc<Slots<may::coroutine::Coroutine>> = Arc::new(Slots::new(n));
-    slots.set_waker(n, may::coroutine::current());
-    let mut hs = Vec::with_capacity(n as usize);
-    let mut stop = None;
-    for place in 0..n {
-        let s = slots.clone();
-        match spawn(move || s.unit(place, n, may::coroutine::park)) {
-            Ok(h) => {
-                slots.set_waker(place, h.coroutine().clone());
-                hs.push(h);
-            }
-            Err(e) => {
-                stop = Some((place, format!("{e:#} after {place} coroutines")));
-                break;
-            }
-        }
-        if let Err(why) = meter.check(place + 1) {
-            stop = Some((place + 1, why));
-            break;
-        }
-    }
-    if let Some((made, why)) = stop {
-        // the stop token ends every unit made so far (the last one passes it to no one)
-        slots.pass(0, STOP);
-        for h in hs {
-            join(h)?;
-        }
-        return Ok(meter.stopped(made, why));
-    }
-    let lap = |t: u64| -> Result<u64> { Ok(slots.lap(t, n, may::coroutine::park)) };
-    let token = lap(0)?;
-    meter.made(rss()?)?;
-    meter.time_laps(token, lap)?;
-    slots.lap(STOP, n, may::coroutine::park);
-    let mut visits = Visits::default();
-    for h in hs {
-        visits.add(join(h)?);
-    }
-    Ok(meter.finish(visits))
+    parked_ring(
+        plan,
+        may::coroutine::current(),
+        may::coroutine::park,
+        |slots, place, n| {
+            let h = spawn(move || slots.unit(place, n, may::coroutine::park))?;
+            let waker = h.coroutine().clone();
+            Ok((h, waker))
+        },
+        join,
+    )
 }
 
 /// Number of `may` worker threads.

@@ -672,3 +672,150 @@ impl<W: Wake> Slots<W> {
         self.wait(n, park)
     }
 }
+
+/// The ring of units that park until their token arrives (threads, `may` coroutines), run by
+/// the calling unit, `me`, which parks with `park` too: `spawn(slots, place, n)` starts unit
+/// `place` (living [`Slots::unit`]) and returns its handle and waker, `join` waits for a unit's
+/// end and takes its counts.
+pub(crate) fn parked_ring<W: Wake, H>(
+    plan: &RingPlan,
+    me: W,
+    park: fn(),
+    mut spawn: impl FnMut(std::sync::Arc<Slots<W>>, u64, u64) -> Result<(H, W)>,
+    mut join: impl FnMut(H) -> Result<crate::ring::UnitCount>,
+) -> Result<RingSample> {
+    use crate::ring::{RingMeter, STOP, Visits, rss};
+    let n = plan.n;
+    let mut meter = RingMeter::start(plan, rss()?)?;
+    let slots: std::sync::Arc<Slots<W>> = std::sync::Arc::new(Slots::new(n));
+    slots.set_waker(n, me);
+    let mut hs = Vec::with_capacity(n as usize);
+    let mut stop = None;
+    for place in 0..n {
+        match spawn(slots.clone(), place, n) {
+            Ok((h, w)) => {
+                slots.set_waker(place, w);
+                hs.push(h);
+            }
+            Err(e) => {
+                stop = Some((place, format!("{e:#} after {place} units")));
+                break;
+            }
+        }
+        if let Err(why) = meter.check(place + 1) {
+            stop = Some((place + 1, why));
+            break;
+        }
+    }
+    if let Some((made, why)) = stop {
+        // the stop token ends every unit made so far (the last one passes it to no one)
+        slots.pass(0, STOP);
+        for h in hs {
+            join(h)?;
+        }
+        return Ok(meter.stopped(made, why));
+    }
+    let lap = |t: u64| -> Result<u64> { Ok(slots.lap(t, n, park)) };
+    let token = lap(0)?;
+    meter.made(rss()?)?;
+    meter.time_laps(token, lap)?;
+    slots.lap(STOP, n, park);
+    let mut visits = Visits::default();
+    for h in hs {
+        visits.add(join(h)?);
+    }
+    Ok(meter.finish(visits))
+}
+
+/// What resuming a unit of a driven ring gave.
+pub(crate) enum Resumed {
+    /// It suspended with this token for the next unit.
+    Yielded(u64),
+    /// It returned (after the stop token) with its counts.
+    Returned(crate::ring::UnitCount),
+}
+
+/// The ring of units the measuring end resumes in ring order (the coroutine rows): `make(place)`
+/// makes unit `place` and runs it to its first suspension (an error stops the ring, with the
+/// reason), `resume(unit, token)` resumes it with a token.
+pub(crate) fn driven_ring<U>(
+    plan: &RingPlan,
+    mut make: impl FnMut(u64) -> Result<U>,
+    mut resume: impl FnMut(&mut U, u64) -> Resumed,
+) -> Result<RingSample> {
+    use crate::ring::{RingMeter, STOP, Visits, rss};
+    let n = plan.n;
+    let mut meter = RingMeter::start(plan, rss()?)?;
+    let mut units = Vec::with_capacity(n as usize);
+    for place in 0..n {
+        match make(place) {
+            Ok(u) => units.push(u),
+            Err(e) => return Ok(meter.stopped(place, format!("{e:#} after {place} units"))),
+        }
+        if let Err(why) = meter.check(place + 1) {
+            return Ok(meter.stopped(place + 1, why));
+        }
+    }
+    let mut lap = |mut t: u64| -> Result<u64> {
+        for u in units.iter_mut() {
+            t = match resume(u, t) {
+                Resumed::Yielded(y) => y,
+                Resumed::Returned(_) => bail!("a ring unit ended before the stop token"),
+            };
+        }
+        Ok(t)
+    };
+    let token = lap(0)?;
+    meter.made(rss()?)?;
+    meter.time_laps(token, &mut lap)?;
+    let mut visits = Visits::default();
+    for mut u in units {
+        match resume(&mut u, STOP) {
+            Resumed::Returned(c) => visits.add(c),
+            Resumed::Yielded(_) => bail!("a ring unit went on after the stop token"),
+        }
+    }
+    Ok(meter.finish(visits))
+}
+
+/// What a unit made by [`create_parked`] and its creator share: the value it hands back at its
+/// first suspension (0 until then) and whether it was resumed.
+#[derive(Default)]
+pub(crate) struct Handback {
+    handed: std::sync::atomic::AtomicU64,
+    resumed: std::sync::atomic::AtomicBool,
+}
+
+/// One creation of a unit that parks (a thread, a `may` coroutine), run to its end: `spawn(body)`
+/// starts a unit running `body` and returns its handle and waker; the unit hands back `x + 1` and
+/// suspends (parks) until resumed, the creator (`me`, parking with `park`) takes the value,
+/// resumes it so that it returns, and `join`s it. Returns the value handed back.
+pub(crate) fn create_parked<W: Wake + 'static, H>(
+    x: u64,
+    me: W,
+    park: fn(),
+    spawn: impl FnOnce(Body) -> Result<(H, W)>,
+    join: impl FnOnce(H) -> Result<()>,
+) -> Result<u64> {
+    use std::sync::atomic::Ordering;
+    let shared = std::sync::Arc::new(Handback::default());
+    let s = shared.clone();
+    let value = x.wrapping_add(1).max(1);
+    let (h, unit) = spawn(Box::new(move || {
+        s.handed.store(value, Ordering::Release);
+        me.wake();
+        // the first suspension: parked until resumed
+        while !s.resumed.load(Ordering::Acquire) {
+            park();
+        }
+    }))?;
+    let mut handed = shared.handed.load(Ordering::Acquire);
+    while handed == 0 {
+        park();
+        handed = shared.handed.load(Ordering::Acquire);
+    }
+    shared.resumed.store(true, Ordering::Release);
+    unit.wake();
+    join(h)?;
+    Ok(handed)
+}

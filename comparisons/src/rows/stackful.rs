@@ -10,11 +10,11 @@
 //! (which unwinds its stack) is timed apart, as its own figure.
 
 use super::{
-    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample, spin_for,
-    time_chained,
+    MARK, Resumed, Style, driven_ring, live_units_memory, managed_on_caller_thread, ns_since,
+    preempt_sample, spin_for, time_chained,
 };
 use crate::placement::Ends;
-use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
+use crate::ring::{RingPlan, RingSample, STOP, UnitCount};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -161,45 +161,26 @@ impl Style for Stackful {
     }
 
     fn ring(plan: &RingPlan) -> Result<RingSample> {
-        let n = plan.n;
-        let mut meter = RingMeter::start(plan, rss()?)?;
         // pooled stacks: many stacks per mapping, so a big ring does not run out of mappings
         let mut pool = StackPool::new(STACK_BYTES);
-        let mut units = Vec::with_capacity(n as usize);
-        for place in 0..n {
-            match pool.coroutine(move |y: &Yielder<u64, u64>, _start| ring_unit(y, place, n)) {
-                Ok(mut u) => {
-                    if !matches!(u.resume(0), CoroutineResult::Yield(_)) {
-                        bail!("a ring unit ended before its first token");
-                    }
-                    units.push(u);
+        let n = plan.n;
+        driven_ring(
+            plan,
+            |place| {
+                let mut u = pool
+                    .coroutine(move |y: &Yielder<u64, u64>, _start| ring_unit(y, place, n))
+                    .context("a pooled stack")?;
+                // started: suspended at its first suspend, its stack in use
+                if !matches!(u.resume(0), CoroutineResult::Yield(_)) {
+                    bail!("a ring unit ended before its first token");
                 }
-                Err(e) => return Ok(meter.stopped(place, format!("a pooled stack: {e}"))),
-            }
-            if let Err(why) = meter.check(place + 1) {
-                return Ok(meter.stopped(place + 1, why));
-            }
-        }
-        let lap = |units: &mut [Coroutine<u64, u64, UnitCount, _>], mut t: u64| -> Result<u64> {
-            for u in units.iter_mut() {
-                t = match u.resume(t) {
-                    CoroutineResult::Yield(y) => y,
-                    CoroutineResult::Return(_) => bail!("a ring unit ended before the stop token"),
-                };
-            }
-            Ok(t)
-        };
-        let token = lap(&mut units, 0)?;
-        meter.made(rss()?)?;
-        meter.time_laps(token, |t| lap(&mut units, t))?;
-        let mut visits = Visits::default();
-        for mut u in units {
-            match u.resume(STOP) {
-                CoroutineResult::Return(c) => visits.add(c),
-                CoroutineResult::Yield(_) => bail!("a ring unit went on after the stop token"),
-            }
-        }
-        Ok(meter.finish(visits))
+                Ok(u)
+            },
+            |u, t| match u.resume(t) {
+                CoroutineResult::Yield(y) => Resumed::Yielded(y),
+                CoroutineResult::Return(c) => Resumed::Returned(c),
+            },
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

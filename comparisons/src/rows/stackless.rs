@@ -10,11 +10,11 @@
 //! `VmSize` per unit (which includes the allocator's per-block overhead), and the kernel's.
 
 use super::{
-    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
-    size_of_unit, spin_for, time_chained,
+    MARK, Resumed, Style, driven_ring, live_units_memory, managed_on_caller_thread, ns_since,
+    preempt_sample, size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
-use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits, rss};
+use crate::ring::{RingPlan, RingSample, STOP, UnitCount};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -146,36 +146,19 @@ impl Style for Stackless {
     }
 
     fn ring(plan: &RingPlan) -> Result<RingSample> {
-        let n = plan.n;
-        let mut meter = RingMeter::start(plan, rss()?)?;
-        let mut units: Vec<Boxed<UnitCount>> = Vec::with_capacity(n as usize);
-        for place in 0..n {
-            let mut u: Boxed<UnitCount> = Box::pin(ring_unit(place, n));
-            // started: suspended at its first yield, waiting for a token
-            step_any(&mut u, 0)?;
-            units.push(u);
-            if let Err(why) = meter.check(place + 1) {
-                return Ok(meter.stopped(place + 1, why));
-            }
-        }
-        // the driver resumes each unit in ring order with the token; each yields the next one
-        let lap = |units: &mut [Boxed<UnitCount>], mut t: u64| -> Result<u64> {
-            for u in units.iter_mut() {
-                t = step_any(u, t)?;
-            }
-            Ok(t)
-        };
-        let token = lap(&mut units, 0)?;
-        meter.made(rss()?)?;
-        meter.time_laps(token, |t| lap(&mut units, t))?;
-        let mut visits = Visits::default();
-        for mut u in units {
-            match u.as_mut().resume(STOP) {
-                CoroutineState::Complete(c) => visits.add(c),
-                CoroutineState::Yielded(_) => bail!("a ring unit went on after the stop token"),
-            }
-        }
-        Ok(meter.finish(visits))
+        driven_ring(
+            plan,
+            |place| {
+                let mut u: Boxed<UnitCount> = Box::pin(ring_unit(place, plan.n));
+                // started: suspended at its first yield, waiting for a token
+                step_any(&mut u, 0)?;
+                Ok(u)
+            },
+            |u, t| match u.as_mut().resume(t) {
+                CoroutineState::Yielded(y) => Resumed::Yielded(y),
+                CoroutineState::Complete(c) => Resumed::Returned(c),
+            },
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

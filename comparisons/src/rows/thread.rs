@@ -7,10 +7,11 @@
 //! with the kernel's own memory for them (`KernelStack`, `PageTables`, `SUnreclaim`) beside it.
 
 use super::{
-    MARK, MemReading, Slots, Style, cores, managed_sample, ns_since, preempt_threaded, tasks_now,
+    MARK, MemReading, Style, cores, create_parked, managed_sample, ns_since, parked_ring,
+    preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends};
-use crate::ring::{RingMeter, RingPlan, RingSample, STOP, Visits, rss};
+use crate::ring::{RingPlan, RingSample};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, time_ops};
@@ -18,7 +19,7 @@ use crate::work::cpu_work;
 use anyhow::{Context, Result, anyhow, bail};
 use common::affinity;
 use common::pingpong::ThreadEcho;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -103,39 +104,19 @@ fn release(hs: Held, gate: &Gate) -> Result<()> {
     Ok(())
 }
 
-/// What a thread made by [`create_run_finish`] and its creator share: the value it hands back at
-/// its first suspension (0 until then) and whether it was resumed.
-#[derive(Default)]
-struct Once {
-    handed: AtomicU64,
-    resumed: AtomicBool,
-}
-
-/// Spawns a thread that hands back `x + 1` and suspends (parks) until resumed, waits for that
-/// value, resumes the thread so that it returns, and joins it: one creation, run to the first
-/// suspension, run to the end and freed. Returns the value handed back.
+/// One creation run to its end: see [`create_parked`].
 fn create_run_finish(x: u64) -> Result<u64> {
-    let shared = Arc::new(Once::default());
-    let creator = thread::current();
-    let s = shared.clone();
-    let value = x.wrapping_add(1).max(1);
-    let h = spawn(move || {
-        s.handed.store(value, Ordering::Release);
-        creator.unpark();
-        // the first suspension: parked until resumed
-        while !s.resumed.load(Ordering::Acquire) {
-            thread::park();
-        }
-    })?;
-    let mut handed = shared.handed.load(Ordering::Acquire);
-    while handed == 0 {
-        thread::park();
-        handed = shared.handed.load(Ordering::Acquire);
-    }
-    shared.resumed.store(true, Ordering::Release);
-    h.thread().unpark();
-    join(h)?;
-    Ok(handed)
+    create_parked(
+        x,
+        thread::current(),
+        thread::park,
+        |body| {
+            let h = spawn(body)?;
+            let waker = h.thread().clone();
+            Ok((h, waker))
+        },
+        join,
+    )
 }
 
 /// Round trips with an echo thread on `ends.other`, each reply fed into the next request.
@@ -201,47 +182,17 @@ impl Style for OsThread {
     }
 
     fn ring(plan: &RingPlan) -> Result<RingSample> {
-        let n = plan.n;
-        let mut meter = RingMeter::start(plan, rss()?)?;
-        let slots: Arc<Slots<thread::Thread>> = Arc::new(Slots::new(n));
-        slots.set_waker(n, thread::current());
-        let mut hs = Vec::with_capacity(n as usize);
-        let mut stop = None;
-        for place in 0..n {
-            let s = slots.clone();
-            match spawn(move || s.unit(place, n, thread::park)) {
-                Ok(h) => {
-                    slots.set_waker(place, h.thread().clone());
-                    hs.push(h);
-                }
-                Err(e) => {
-                    stop = Some((place, format!("{e:#} after {place} threads")));
-                    break;
-                }
-            }
-            if let Err(why) = meter.check(place + 1) {
-                stop = Some((place + 1, why));
-                break;
-            }
-        }
-        let lap = |t: u64| -> Result<u64> { Ok(slots.lap(t, n, thread::park)) };
-        if let Some((made, why)) = stop {
-            // the stop token ends every unit made so far (the last one passes it to no one)
-            slots.pass(0, STOP);
-            for h in hs {
-                join(h)?;
-            }
-            return Ok(meter.stopped(made, why));
-        }
-        let token = lap(0)?;
-        meter.made(rss()?)?;
-        meter.time_laps(token, lap)?;
-        slots.lap(STOP, n, thread::park);
-        let mut visits = Visits::default();
-        for h in hs {
-            visits.add(join(h)?);
-        }
-        Ok(meter.finish(visits))
+        parked_ring(
+            plan,
+            thread::current(),
+            thread::park,
+            |slots, place, n| {
+                let h = spawn(move || slots.unit(place, n, thread::park))?;
+                let waker = h.thread().clone();
+                Ok((h, waker))
+            },
+            join,
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
