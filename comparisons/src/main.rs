@@ -1,5 +1,7 @@
-//! `comparisons`: measures processes, OS threads, green threads, goroutines and coroutines on this
-//! machine and writes the comparison report (markdown, JSON, SVG charts).
+//! `comparisons`: measures processes, OS threads, green threads, goroutines, async tasks and
+//! coroutines on this machine, with their scaling rings, and writes the comparison report
+//! (markdown, JSON, SVG charts); `comparisons compare` puts the reports of several machines side
+//! by side.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
