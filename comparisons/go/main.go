@@ -5,6 +5,7 @@
 //	goroutines -part timing -placement same-cpu|cross-cpu|unpinned -cpus A,B -reps R
 //	           -create N -create-batch B -switch N -switch-batch B -warmup W -budget-ms T
 //	goroutines -part properties -reps R -spin-ms S -work-ms W -units U
+//	goroutines -part ring -n N -reps R -min-handoffs H -budget-ms T -memory-budget B
 //
 // For -placement same-cpu the caller pins this process to one CPU before starting it, and the
 // program runs with GOMAXPROCS=1; for cross-cpu each end of the round trip is a goroutine locked
@@ -16,6 +17,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"runtime"
 	"sort"
@@ -248,12 +250,19 @@ func timing(placement string, cpus []int, reps, create, createBatch, sw, swBatch
 		fail("-placement must be same-cpu, cross-cpu or unpinned")
 	}
 	if placement != "cross-cpu" {
-		done := make(chan int)
+		// each goroutine hands back x+1 and suspends (blocked receiving) until resumed, then
+		// hands back what it was resumed with and returns: created, run to its first suspension,
+		// run to its end (where the runtime frees it) before the next one is made
+		handed, resume := make(chan int), make(chan int)
 		x := 0
 		out.Create = timeOps(reps, create, createBatch, create/10, budget, func(n int) {
 			for i := 0; i < n; i++ {
-				go func(v int) { done <- v + 1 }(x)
-				x = <-done
+				go func(v int) {
+					handed <- v + 1
+					handed <- <-resume
+				}(x)
+				resume <- <-handed
+				x = <-handed
 			}
 		})
 	} else {
@@ -490,6 +499,185 @@ func properties(reps int, spin, work time.Duration, units int, s *samples) {
 	}
 }
 
+// ringSample is comparisons::ring::RingSample.
+type ringSample struct {
+	N                         uint64    `json:"n"`
+	RepsNs                    []float64 `json:"reps_ns"`
+	Laps                      uint64    `json:"laps"`
+	MemoryBytes               float64   `json:"memory_bytes"`
+	KernelBytes               float64   `json:"kernel_bytes"`
+	VisitsMin                 uint64    `json:"visits_min"`
+	VisitsMax                 uint64    `json:"visits_max"`
+	UnitsCounted              uint64    `json:"units_counted"`
+	OrderErrors               uint64    `json:"order_errors"`
+	FaultsPerHandoff          float64   `json:"faults_per_handoff"`
+	ContextSwitchesPerHandoff float64   `json:"context_switches_per_handoff"`
+	MapsPerUnit               float64   `json:"maps_per_unit"`
+	MapsBefore                uint64    `json:"maps_before"`
+	FdsPerUnit                float64   `json:"fds_per_unit"`
+	TasksPerUnit              float64   `json:"tasks_per_unit"`
+	Stopped                   *string   `json:"stopped,omitempty"`
+	Made                      uint64    `json:"made"`
+}
+
+const ringStop = ^uint64(0)
+
+// ringCheckEvery: units made between two checks of the memory budget.
+const ringCheckEvery = 256
+
+// machineFloor: memory always left to the rest of the machine.
+const machineFloor = 2 << 30
+
+// held counts what system limits cap: this process's mappings, open files and threads.
+func held() (maps, fds, tasks float64) {
+	m, err := os.ReadFile("/proc/self/maps")
+	if err != nil {
+		fail("reading /proc/self/maps: %v", err)
+	}
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		fail("listing /proc/self/fd: %v", err)
+	}
+	return float64(strings.Count(string(m), "\n")), float64(len(entries)), float64(threads())
+}
+
+// counter reads the number after "name " on a line of a /proc file such as /proc/vmstat.
+func counter(path, name string) float64 {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		fail("reading %s: %v", path, err)
+	}
+	for _, line := range strings.Split(string(text), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == name {
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err != nil {
+				fail("bad %s value in %s: %q", name, path, f[1])
+			}
+			return v
+		}
+	}
+	fail("no %s line in %s", name, path)
+	return 0
+}
+
+// events reads the system's page faults and context switches so far.
+func events() (faults, switches float64) {
+	return counter("/proc/vmstat", "pgfault"), counter("/proc/stat", "ctxt")
+}
+
+func kernelTotal() float64 {
+	k := kbFields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim")
+	return k["KernelStack"] + k["PageTables"] + k["SUnreclaim"]
+}
+
+func memAvailable() float64 {
+	return kbFields("/proc/meminfo", "MemAvailable")["MemAvailable"]
+}
+
+// ring: n goroutines, each waiting on its own channel for the token and sending the next one to
+// the next goroutine's; the main goroutine starts and ends every lap (comparisons::ring).
+func ring(n uint64, reps int, minHandoffs uint64, budget time.Duration, memBudget float64) ringSample {
+	runtime.GOMAXPROCS(1)
+	out := ringSample{N: n, RepsNs: []float64{}}
+	ch := make([]chan uint64, n+1)
+	for i := range ch {
+		ch[i] = make(chan uint64, 1)
+	}
+	counts := make(chan [2]uint64)
+	runtime.GC()
+	rss0 := kbFields("/proc/self/status", "VmRSS")["VmRSS"]
+	k0 := kernelTotal()
+	maps0, fds0, tasks0 := held()
+	avail0 := memAvailable()
+	out.MapsBefore = uint64(maps0)
+	stop := func(made uint64, why string) ringSample {
+		ch[0] <- ringStop
+		for i := uint64(0); i < made; i++ {
+			<-counts
+		}
+		return ringSample{N: n, RepsNs: []float64{}, MapsBefore: uint64(maps0), Stopped: &why, Made: made}
+	}
+	for i := uint64(0); i < n; i++ {
+		go func(place uint64) {
+			var visits, errs uint64
+			for {
+				t := <-ch[place]
+				if t == ringStop {
+					ch[place+1] <- ringStop
+					counts <- [2]uint64{visits, errs}
+					return
+				}
+				visits++
+				if t%n != place {
+					errs++
+				}
+				ch[place+1] <- t + 1
+			}
+		}(i)
+		// runs the new goroutine to its first suspension (waiting for the token), so its stack
+		// is in use, and counted by the budget check, before the next one is made
+		runtime.Gosched()
+		if made := i + 1; made%ringCheckEvery == 0 {
+			// this process's growth is exact; the machine's available memory is updated lazily
+			now := memAvailable()
+			used := math.Max(avail0-now, kbFields("/proc/self/status", "VmRSS")["VmRSS"]-rss0)
+			if used > memBudget {
+				return stop(made, fmt.Sprintf("memory budget: after %d units they took %.0f MiB, over the budget of %.0f MiB (--max-memory)", made, used/(1<<20), memBudget/(1<<20)))
+			}
+			if now < machineFloor {
+				return stop(made, fmt.Sprintf("machine memory: after %d units only %.0f MiB was available", made, now/(1<<20)))
+			}
+		}
+	}
+	lap := func(t uint64) uint64 {
+		ch[0] <- t
+		return <-ch[n]
+	}
+	token := lap(0)
+	out.Laps = 1
+	rss1 := kbFields("/proc/self/status", "VmRSS")["VmRSS"]
+	k1 := kernelTotal()
+	maps1, fds1, tasks1 := held()
+	fn := float64(n)
+	out.MemoryBytes = (rss1 - rss0) / fn
+	out.KernelBytes = (k1 - k0) / fn
+	out.MapsPerUnit = (maps1 - maps0) / fn
+	out.FdsPerUnit = (fds1 - fds0) / fn
+	out.TasksPerUnit = (tasks1 - tasks0) / fn
+	f0, s0 := events()
+	var timed uint64
+	for r := 0; r < reps; r++ {
+		start := time.Now()
+		laps := uint64(0)
+		for laps == 0 || (laps*n < minHandoffs && time.Since(start) < budget) {
+			token = lap(token)
+			laps++
+		}
+		out.RepsNs = append(out.RepsNs, float64(time.Since(start).Nanoseconds())/float64(laps*n))
+		out.Laps += laps
+		timed += laps * n
+	}
+	f1, s1 := events()
+	out.FaultsPerHandoff = (f1 - f0) / float64(timed)
+	out.ContextSwitchesPerHandoff = (s1 - s0) / float64(timed)
+	lap(ringStop)
+	out.VisitsMin = ^uint64(0)
+	for i := uint64(0); i < n; i++ {
+		c := <-counts
+		if c[0] < out.VisitsMin {
+			out.VisitsMin = c[0]
+		}
+		if c[0] > out.VisitsMax {
+			out.VisitsMax = c[0]
+		}
+		out.OrderErrors += c[1]
+		out.UnitsCounted++
+	}
+	out.Made = n
+	return out
+}
+
 func printJSON(v interface{}) {
 	out, err := json.Marshal(v)
 	if err != nil {
@@ -504,7 +692,7 @@ func usage(msg string) {
 }
 
 func main() {
-	part := flag.String("part", "properties", "memory, timing or properties")
+	part := flag.String("part", "properties", "memory, timing, ring or properties")
 	count := flag.Int("count", 10000, "live goroutines for the memory part")
 	placement := flag.String("placement", "unpinned", "timing: same-cpu, cross-cpu or unpinned")
 	cpuList := flag.String("cpus", "-", "timing: the CPUs of the two ends, A,B (- for none)")
@@ -518,7 +706,13 @@ func main() {
 	spinMs := flag.Int("spin-ms", 100, "spin time in the pre-emption experiment")
 	workMs := flag.Int("work-ms", 40, "duration of one CPU-bound unit")
 	units := flag.Int("units", 32, "least live units in the managed-by-OS experiment")
+	ringN := flag.Uint64("n", 10, "ring: live units")
+	minHandoffs := flag.Uint64("min-handoffs", 10000, "ring: hand-offs per repetition, at least")
+	memBudget := flag.Float64("memory-budget", 4<<30, "ring: the most memory the units may take, bytes")
 	flag.Parse()
+	if *ringN < 1 || *memBudget <= 0 {
+		usage("-n and -memory-budget must be positive")
+	}
 	if *count < 1 || *create < 1 || *sw < 1 || *reps < 1 || *units < 1 || *createBatch < 1 || *swBatch < 1 || *warmup < 0 || *budgetMs < 1 {
 		usage("counts must be positive")
 	}
@@ -542,10 +736,12 @@ func main() {
 		printJSON(s)
 	case "timing":
 		printJSON(timing(*placement, cpus, *reps, *create, *createBatch, *sw, *swBatch, *warmup, time.Duration(*budgetMs)*time.Millisecond))
+	case "ring":
+		printJSON(ring(*ringN, *reps, *minHandoffs, time.Duration(*budgetMs)*time.Millisecond, *memBudget))
 	case "properties":
 		properties(*reps, time.Duration(*spinMs)*time.Millisecond, time.Duration(*workMs)*time.Millisecond, *units, &s)
 		printJSON(s)
 	default:
-		usage("-part must be memory, timing or properties")
+		usage("-part must be memory, timing, ring or properties")
 	}
 }

@@ -6,6 +6,7 @@ Rust rows produce (see comparisons/src/samples.rs and rows/mod.rs).
     python3 generators.py --part memory --count N      one memory repetition (run in a fresh process)
     python3 generators.py --part timing --reps R --create N --create-batch B --switch N --switch-batch B --warmup W --budget-ms T
     python3 generators.py --part properties --reps R --spin-ms S --work-ms W --units U
+    python3 generators.py --part ring --n N --reps R --min-handoffs H --budget-ms T --memory-budget B
 
 Generators run on their creator's thread, one at a time: the timing part has one placement (the
 caller pins this process to one CPU before starting it), and pre-emption and parallelism are "no"
@@ -44,6 +45,13 @@ def accumulator(seed):
     while True:
         x = yield acc
         acc = (acc + (x or 0)) & MASK
+
+
+def once(seed):
+    """The unit of the creation figures: yields seed + 1 at its first suspension, then returns
+    what it is resumed with."""
+    r = yield (seed + 1) & MASK
+    return r
 
 
 def memory(count, s):
@@ -105,11 +113,15 @@ def timing(a):
     state = {"x": 1}
 
     def create(n):
+        # created, run to its first suspension, resumed once so that it returns, freed
         x = state["x"]
         for _ in range(n):
-            g = accumulator(x)
-            x = (next(g) + 1) & MASK
-            g.close()
+            g = once(x)
+            y = next(g)
+            try:
+                g.send(y)
+            except StopIteration as end:
+                x = end.value
         state["x"] = x
 
     g = accumulator(0)
@@ -126,6 +138,127 @@ def timing(a):
         "create": time_ops(a.reps, a.create, a.create_batch, a.create // 10, budget, create),
         "switch": time_ops(a.reps, a.switch, a.switch_batch, a.warmup, budget, switch),
     }
+
+
+STOP = (1 << 64) - 1
+RING_CHECK_EVERY = 256
+MACHINE_FLOOR = 2 << 30
+
+
+def counter(path, name):
+    """The number after 'name ' on a line of a /proc file such as /proc/vmstat."""
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and parts[0] == name:
+                return float(parts[1])
+    sys.exit("no %s line in %s" % (name, path))
+
+
+def held():
+    """What system limits cap: this process's mappings, open files and threads."""
+    with open("/proc/self/maps") as f:
+        maps = sum(1 for _ in f)
+    return float(maps), float(len(os.listdir("/proc/self/fd"))), float(threads())
+
+
+def kernel_total():
+    k = kb_fields("/proc/meminfo", "KernelStack", "PageTables", "SUnreclaim")
+    return k["KernelStack"] + k["PageTables"] + k["SUnreclaim"]
+
+
+def ring_unit(place, n):
+    """A unit of the scaling ring: takes each token, yields the next one; on STOP returns its
+    counts (visits, tokens out of turn)."""
+    visits = errors = 0
+    t = yield
+    while t != STOP:
+        visits += 1
+        if t % n != place:
+            errors += 1
+        t = yield t + 1
+    return visits, errors
+
+
+def ring(a):
+    """N generators resumed in ring order with the token, each yielding the next one; the driver
+    starts and ends every lap (comparisons::ring)."""
+    n = a.n
+    out = {"n": n, "reps_ns": [], "laps": 0, "memory_bytes": 0.0, "kernel_bytes": 0.0,
+           "visits_min": 0, "visits_max": 0, "units_counted": 0, "order_errors": 0,
+           "faults_per_handoff": 0.0, "context_switches_per_handoff": 0.0,
+           "maps_per_unit": 0.0, "maps_before": 0, "fds_per_unit": 0.0, "tasks_per_unit": 0.0,
+           "made": 0}
+    rss0 = kb_fields("/proc/self/status", "VmRSS")["VmRSS"]
+    k0 = kernel_total()
+    maps0, fds0, tasks0 = held()
+    out["maps_before"] = int(maps0)
+    avail0 = kb_fields("/proc/meminfo", "MemAvailable")["MemAvailable"]
+    units = []
+    for place in range(n):
+        g = ring_unit(place, n)
+        next(g)
+        units.append(g)
+        made = place + 1
+        if made % RING_CHECK_EVERY == 0:
+            # this process's growth is exact; the machine's available memory is updated lazily
+            now = kb_fields("/proc/meminfo", "MemAvailable")["MemAvailable"]
+            used = max(avail0 - now, kb_fields("/proc/self/status", "VmRSS")["VmRSS"] - rss0)
+            why = None
+            if used > a.memory_budget:
+                why = ("memory budget: after %d units they took %.0f MiB, over the budget of "
+                       "%.0f MiB (--max-memory)"
+                       % (made, used / (1 << 20), a.memory_budget / (1 << 20)))
+            elif now < MACHINE_FLOOR:
+                why = "machine memory: after %d units only %.0f MiB was available" % (
+                    made, now / (1 << 20))
+            if why:
+                out.update(stopped=why, made=made)
+                return out
+
+    def lap(t):
+        for g in units:
+            t = g.send(t)
+        return t
+
+    token = lap(0)
+    out["laps"] = 1
+    rss1 = kb_fields("/proc/self/status", "VmRSS")["VmRSS"]
+    k1 = kernel_total()
+    maps1, fds1, tasks1 = held()
+    out["memory_bytes"] = (rss1 - rss0) / n
+    out["kernel_bytes"] = (k1 - k0) / n
+    out["maps_per_unit"] = (maps1 - maps0) / n
+    out["fds_per_unit"] = (fds1 - fds0) / n
+    out["tasks_per_unit"] = (tasks1 - tasks0) / n
+    f0, s0 = counter("/proc/vmstat", "pgfault"), counter("/proc/stat", "ctxt")
+    budget = a.budget_ms * 1_000_000
+    timed = 0
+    for _ in range(a.reps):
+        start = time.perf_counter_ns()
+        laps = 0
+        while laps == 0 or (laps * n < a.min_handoffs and time.perf_counter_ns() - start < budget):
+            token = lap(token)
+            laps += 1
+        out["reps_ns"].append((time.perf_counter_ns() - start) / (laps * n))
+        out["laps"] += laps
+        timed += laps * n
+    f1, s1 = counter("/proc/vmstat", "pgfault"), counter("/proc/stat", "ctxt")
+    out["faults_per_handoff"] = (f1 - f0) / timed
+    out["context_switches_per_handoff"] = (s1 - s0) / timed
+    visits = []
+    for g in units:
+        try:
+            g.send(STOP)
+            sys.exit("a ring unit went on after the stop token")
+        except StopIteration as end:
+            v, e = end.value
+            visits.append(v)
+            out["order_errors"] += e
+    out["visits_min"], out["visits_max"] = min(visits), max(visits)
+    out["units_counted"] = len(visits)
+    out["made"] = n
+    return out
 
 
 def threads():
@@ -255,7 +388,7 @@ def positive(text):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--part", choices=["memory", "timing", "properties"], default="properties")
+    p.add_argument("--part", choices=["memory", "timing", "ring", "properties"], default="properties")
     p.add_argument("--count", type=positive, default=20000)
     p.add_argument("--placement", choices=["same-cpu"], default="same-cpu")
     p.add_argument("--cpus", default="-")
@@ -269,6 +402,9 @@ def main():
     p.add_argument("--spin-ms", type=positive, default=100)
     p.add_argument("--work-ms", type=positive, default=40)
     p.add_argument("--units", type=positive, default=32)
+    p.add_argument("--n", type=positive, default=10)
+    p.add_argument("--min-handoffs", type=positive, default=10000)
+    p.add_argument("--memory-budget", type=positive, default=4 << 30)
     a = p.parse_args()  # exits with status 2 on a usage error
     s = {k: [] for k in ("memory_bytes", "virtual_bytes", "object_bytes", "kernel_stack_bytes",
                          "page_tables_bytes", "slab_unreclaimable_bytes", "managed", "preempt",
@@ -279,6 +415,8 @@ def main():
         out = s
     elif a.part == "timing":
         out = timing(a)
+    elif a.part == "ring":
+        out = ring(a)
     else:
         properties(a, s)
         out = s

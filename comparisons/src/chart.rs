@@ -1,6 +1,7 @@
 //! SVG bar charts of the measured medians (log scale, min – max whiskers), drawn with plotters'
 //! SVG backend only, so no font or system libraries are needed. A bar may carry a second segment
-//! stacked on it (memory: the kernel's part on top of user space).
+//! stacked on it (memory: the kernel's part on top of user space). The scaling chart is two
+//! log-log panels of lines, one per row.
 
 use crate::report::Report;
 use crate::report::model::Timing;
@@ -19,6 +20,8 @@ pub struct Bar {
     pub stat: Stat,
     /// A segment stacked on it, in another colour (its median is added to the bar's).
     pub on_top: Option<Stat>,
+    /// Colour index (bars of one series share one); `None`: one colour per bar.
+    pub color: Option<usize>,
 }
 
 impl Bar {
@@ -90,7 +93,7 @@ pub fn bar_chart(
                     (SegmentValue::Exact(i), lo),
                     (SegmentValue::Exact(i + 1), b.stat.median.max(floor)),
                 ],
-                Palette99::pick(i).filled(),
+                Palette99::pick(b.color.unwrap_or(i)).filled(),
             );
             r.set_margin(0, 0, 12, 12);
             r
@@ -142,7 +145,8 @@ pub fn bar_chart(
 /// A row's timed figures of one chart, each with the suffix of its bar's label.
 type RowTimings = fn(&crate::report::Row) -> [(&'static str, Option<&Timing>); 3];
 
-/// Writes `memory.svg`, `switch.svg` and `create.svg` for the measured rows of `report` into `dir`.
+/// Writes `memory.svg`, `switch.svg`, `create.svg` and `scaling.svg` for the measured rows of
+/// `report` into `dir`.
 pub fn write_charts(report: &Report, dir: &Path) -> Result<()> {
     let memory: Vec<Bar> = report
         .rows
@@ -152,6 +156,7 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<()> {
                 label: r.kind.as_str().to_string(),
                 stat: r.memory_bytes.clone()?,
                 on_top: r.kernel_bytes.clone(),
+                color: None,
             })
         })
         .collect();
@@ -172,6 +177,7 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<()> {
                         label: format!("{}{suffix}", r.kind.as_str()),
                         stat: t?.stat.clone(),
                         on_top: None,
+                        color: None,
                     })
                 })
             })
@@ -203,5 +209,140 @@ pub fn write_charts(report: &Report, dir: &Path) -> Result<()> {
         }),
         crate::report::nanos,
     )?;
+    let (handoff, memory) = scaling_lines(report);
+    scaling_chart(
+        &dir.join("scaling.svg"),
+        "A ring of N live units passing a token (each N in a fresh process on one CPU)",
+        &handoff,
+        &memory,
+    )?;
     Ok(())
+}
+
+/// One line of a log-log chart: a label and its (x, y) points, x increasing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// In the legend.
+    pub label: String,
+    /// The points.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Draws `lines` on a log-log panel of `area`.
+fn log_log_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    y_label: &str,
+    lines: &[Line],
+    unit: fn(f64) -> String,
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let e = |err: &dyn std::fmt::Display| anyhow!("drawing {title}: {err}");
+    let all = lines.iter().flat_map(|l| l.points.iter());
+    let (mut x_max, mut y_min, mut y_max) = (1.0f64, f64::INFINITY, 0.0f64);
+    for &(x, y) in all {
+        x_max = x_max.max(x);
+        if y > 0.0 {
+            y_min = y_min.min(y);
+            y_max = y_max.max(y);
+        }
+    }
+    if !y_min.is_finite() {
+        (y_min, y_max) = (1.0, 10.0);
+    }
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, ("sans-serif", 18))
+        .margin(10)
+        .x_label_area_size(36)
+        .y_label_area_size(72)
+        .build_cartesian_2d(
+            (0.5f64..x_max * 2.0).log_scale(),
+            (y_min / 2.0..y_max * 2.0).log_scale(),
+        )
+        .map_err(|x| e(&x))?;
+    chart
+        .configure_mesh()
+        .x_desc("live units N (log scale)")
+        .y_desc(y_label)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| unit(*v))
+        .draw()
+        .map_err(|x| e(&x))?;
+    for (i, l) in lines.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let pts: Vec<(f64, f64)> = l.points.iter().copied().filter(|p| p.1 > 0.0).collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), color.stroke_width(2)))
+            .map_err(|x| e(&x))?
+            .label(l.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            });
+        chart
+            .draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+            .map_err(|x| e(&x))?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK.mix(0.3))
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font(("sans-serif", 12))
+        .draw()
+        .map_err(|x| e(&x))?;
+    Ok(())
+}
+
+/// Draws the scaling chart into the SVG file `path`: cost per hand-off (left) and memory per
+/// unit (right) against the number of live units, log-log, one line per row.
+pub fn scaling_chart(path: &Path, title: &str, handoff: &[Line], memory: &[Line]) -> Result<()> {
+    let e = |err: &dyn std::fmt::Display| anyhow!("drawing {}: {err}", path.display());
+    let root = SVGBackend::new(path, (1400, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|x| e(&x))?;
+    let root = root.titled(title, ("sans-serif", 22)).map_err(|x| e(&x))?;
+    let (left, right) = root.split_horizontally(700);
+    log_log_panel(
+        &left,
+        "Time per hand-off",
+        "per hand-off (log scale)",
+        handoff,
+        crate::report::nanos,
+    )?;
+    log_log_panel(
+        &right,
+        "Memory per live unit, user + kernel",
+        "per unit (log scale)",
+        memory,
+        crate::report::bytes,
+    )?;
+    root.present().map_err(|x| e(&x))?;
+    Ok(())
+}
+
+/// The scaling chart's lines of `report`: per row, hand-off time and memory per unit by N.
+pub fn scaling_lines(report: &Report) -> (Vec<Line>, Vec<Line>) {
+    let mut handoff = Vec::new();
+    let mut memory = Vec::new();
+    for r in &report.rows {
+        let points: Vec<&crate::scaling::ScalingPoint> =
+            report.scaling.iter().filter(|p| p.kind == r.kind).collect();
+        if points.is_empty() {
+            continue;
+        }
+        let label = r.kind.as_str().to_string();
+        handoff.push(Line {
+            label: label.clone(),
+            points: points.iter().map(|p| (p.n as f64, p.handoff_ns)).collect(),
+        });
+        memory.push(Line {
+            label,
+            points: points
+                .iter()
+                .map(|p| (p.n as f64, p.total_bytes()))
+                .collect(),
+        });
+    }
+    (handoff, memory)
 }

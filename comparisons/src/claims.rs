@@ -94,7 +94,10 @@ impl Kind {
                 preemptive: false,
                 parallel: true,
             },
-            Kind::Stackful
+            Kind::AsyncTaskMt
+            | Kind::AsyncTask
+            | Kind::AsyncJoined
+            | Kind::Stackful
             | Kind::Stackless
             | Kind::StacklessGenawaiter
             | Kind::PythonGenerator => coroutine,

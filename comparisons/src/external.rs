@@ -9,6 +9,7 @@ use crate::kind::Kind;
 use crate::noise;
 use crate::params::Params;
 use crate::placement::Placement;
+use crate::ring::{RingPlan, RingSample};
 use crate::rows::FreshTiming;
 use crate::samples::{Samples, Scheduler};
 use anyhow::{Context, Result, bail};
@@ -121,15 +122,13 @@ fn add_memory(s: &mut Samples, m: Samples, first: bool) {
     }
 }
 
-/// Measures an external row (goroutine or Python generator). `Ok(Err(reason))` means the row is
-/// skipped because its tool is missing or cannot build the program; `path_var` is the `PATH` to
-/// search and `dir` a work directory. Also returns the tool's version.
-pub fn measure(
+/// The program of an external row, ready to run, and its tool's version; `Ok(Err(reason))` when
+/// the tool is missing or cannot build the program.
+fn tool(
     kind: Kind,
-    params: &Params,
     dir: &Path,
     path_var: &OsStr,
-) -> Result<(std::result::Result<Samples, String>, Option<String>)> {
+) -> Result<(std::result::Result<Tool, String>, Option<String>)> {
     let (program, base_args, version, dash): (PathBuf, Vec<String>, Option<String>, &str) =
         match kind {
             Kind::Goroutine => {
@@ -161,13 +160,55 @@ pub fn measure(
             }
             _ => bail!("{} is not an external row", kind.as_str()),
         };
-    let tool = Tool {
-        kind,
-        program,
-        base_args,
-        dash,
-    };
-    tool.measure(params).map(|s| (Ok(s), version))
+    Ok((
+        Ok(Tool {
+            kind,
+            program,
+            base_args,
+            dash,
+        }),
+        version,
+    ))
+}
+
+/// Measures an external row (goroutine or Python generator). `Ok(Err(reason))` means the row is
+/// skipped because its tool is missing or cannot build the program; `path_var` is the `PATH` to
+/// search and `dir` a work directory. Also returns the tool's version.
+pub fn measure(
+    kind: Kind,
+    params: &Params,
+    dir: &Path,
+    path_var: &OsStr,
+) -> Result<(std::result::Result<Samples, String>, Option<String>)> {
+    match tool(kind, dir, path_var)? {
+        (Ok(tool), version) => tool.measure(params).map(|s| (Ok(s), version)),
+        (Err(why), version) => Ok((Err(why), version)),
+    }
+}
+
+/// The scaling ring of an external row in a fresh run of its program (which inherits the
+/// caller's CPU pin); `Ok(Err(reason))` when the row is skipped (see [`measure`]).
+pub fn ring(
+    kind: Kind,
+    plan: &RingPlan,
+    dir: &Path,
+    path_var: &OsStr,
+) -> Result<std::result::Result<RingSample, String>> {
+    match tool(kind, dir, path_var)? {
+        (Ok(tool), _) => tool
+            .run(
+                "ring",
+                &[
+                    ("n", plan.n.to_string()),
+                    ("reps", plan.reps.to_string()),
+                    ("min-handoffs", plan.min_handoffs.to_string()),
+                    ("budget-ms", plan.rep_budget_ms.to_string()),
+                    ("memory-budget", plan.memory_budget_bytes.to_string()),
+                ],
+            )
+            .map(Ok),
+        (Err(why), _) => Ok(Err(why)),
+    }
 }
 
 /// An external program and how it takes its options.

@@ -16,6 +16,12 @@ pub enum Kind {
     GreenThread,
     /// A goroutine, measured by the Go program the crate ships.
     Goroutine,
+    /// A tokio task (`tokio::spawn`) on a multi-thread runtime, one worker per core.
+    AsyncTaskMt,
+    /// A tokio task (`tokio::spawn`) on a current-thread runtime.
+    AsyncTask,
+    /// A future polled inside one tokio task (`FuturesUnordered`), never spawned.
+    AsyncJoined,
     /// A `corosensei` stackful coroutine.
     Stackful,
     /// A native Rust `#[coroutine]` closure.
@@ -28,11 +34,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every row, in report order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Process,
         Kind::OsThread,
         Kind::GreenThread,
         Kind::Goroutine,
+        Kind::AsyncTaskMt,
+        Kind::AsyncTask,
+        Kind::AsyncJoined,
         Kind::Stackful,
         Kind::Stackless,
         Kind::StacklessGenawaiter,
@@ -51,6 +60,9 @@ impl Kind {
             | Kind::OsThread
             | Kind::GreenThread
             | Kind::Goroutine
+            | Kind::AsyncTaskMt
+            | Kind::AsyncTask
+            | Kind::AsyncJoined
             | Kind::PythonGenerator => None,
         }
     }
@@ -62,6 +74,9 @@ impl Kind {
             Kind::OsThread => "os-thread",
             Kind::GreenThread => "green-thread",
             Kind::Goroutine => "goroutine",
+            Kind::AsyncTaskMt => "async-task-mt",
+            Kind::AsyncTask => "async-task",
+            Kind::AsyncJoined => "async-joined",
             Kind::PythonGenerator => "python-generator",
             Kind::Stackful => Style::Stackful.name(),
             Kind::Stackless => Style::Stackless.name(),
@@ -76,6 +91,9 @@ impl Kind {
             Kind::OsThread => "OS thread (std::thread)".into(),
             Kind::GreenThread => "Green thread (may 0.3, M:N)".into(),
             Kind::Goroutine => "Goroutine (Go)".into(),
+            Kind::AsyncTaskMt => "Async task (tokio::spawn, multi-thread runtime)".into(),
+            Kind::AsyncTask => "Async task (tokio::spawn, current-thread runtime)".into(),
+            Kind::AsyncJoined => "Async future joined in one task (FuturesUnordered)".into(),
             Kind::Stackful => format!(
                 "Stackful coroutine (corosensei, {} KiB stack)",
                 crate::rows::stackful::STACK_BYTES / 1024

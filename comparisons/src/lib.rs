@@ -7,7 +7,8 @@
 //! [`samples::Samples`]; [`run`] measures the chosen [`kind`]s of row with the [`params`] of the
 //! run. Round trips are timed with [`timing`] (repetitions and a histogram) with their ends placed
 //! by [`placement`]; [`noise`] records what else the machine did meanwhile and [`procfs`] reads
-//! the kernel's accounting. The [`classify`] functions turn the experiments' repeated evidence
+//! the kernel's accounting. The scaling curves ([`scaling`]) time a [`ring`] of N live units of
+//! every row, from one to a million, within a memory budget and the system's limits. The [`classify`] functions turn the experiments' repeated evidence
 //! into yes/no answers (or "uncertain") checked against the article's [`claims`], [`report`]
 //! builds the JSON and markdown, [`chart`] draws the SVG charts and [`output`] writes them all.
 //!
@@ -15,7 +16,8 @@
 //! `server-tokio` binaries): the event-loop servers of `stackless` and `stackful` against a
 //! thread-per-connection and a tokio baseline.
 //!
-//! [`cli`] holds what every binary of the crate does alike: exit codes and messages.
+//! [`compare`] puts the JSON of runs on several machines side by side. [`cli`] holds what every
+//! binary of the crate does alike: exit codes and messages.
 #![feature(coroutines, coroutine_trait, stmt_expr_attributes)]
 
 pub mod cli;
@@ -24,6 +26,7 @@ pub mod cli;
 pub mod chart;
 pub mod claims;
 pub mod classify;
+pub mod compare;
 pub mod external;
 pub mod kind;
 pub mod machine;
@@ -33,9 +36,11 @@ pub mod params;
 pub mod placement;
 pub mod procfs;
 pub mod report;
+pub mod ring;
 pub mod rows;
 pub mod run;
 pub mod samples;
+pub mod scaling;
 pub mod stats;
 pub mod sys;
 pub mod timing;

@@ -33,6 +33,15 @@ pub struct Machine {
     /// Total memory (`MemTotal`), bytes.
     #[serde(default)]
     pub mem_total_bytes: Option<u64>,
+    /// The system limits a ring of many units can meet.
+    #[serde(default)]
+    pub limits: Option<crate::scaling::SystemLimits>,
+    /// CPU 0's data caches.
+    #[serde(default)]
+    pub caches: Vec<crate::scaling::Cache>,
+    /// Entries of the last-level data TLB for 4 KiB pages, where `cpuid` says.
+    #[serde(default)]
+    pub tlb_entries: Option<u64>,
     /// Kernel release (`/proc/sys/kernel/osrelease`).
     pub kernel: String,
     /// `rustc -V` of the compiler that built this program.
@@ -227,6 +236,9 @@ impl Machine {
                 .and_then(|t| bracketed(&t)),
             cpu_governor: governor,
             mem_total_bytes: crate::procfs::mem_total().ok(),
+            limits: Some(crate::scaling::SystemLimits::read()),
+            caches: crate::scaling::data_caches(),
+            tlb_entries: crate::scaling::tlb_entries(),
             cpus_allowed,
             kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
                 .map(|s| s.trim().to_string())

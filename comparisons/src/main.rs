@@ -1,5 +1,7 @@
-//! `comparisons`: measures processes, OS threads, green threads, goroutines and coroutines on this
-//! machine and writes the comparison report (markdown, JSON, SVG charts).
+//! `comparisons`: measures processes, OS threads, green threads, goroutines, async tasks and
+//! coroutines on this machine, with their scaling rings, and writes the comparison report
+//! (markdown, JSON, SVG charts); `comparisons compare` puts the reports of several machines side
+//! by side.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -27,7 +29,7 @@ static ALLOC: common::alloc_count::CountingAlloc = common::alloc_count::Counting
                   report could not be written; 2 a usage error."
 )]
 struct Cli {
-    /// Small counts and 3 repetitions: about half a minute on 2 cores.
+    /// Small counts, 3 repetitions, rings up to 10,000 units: under a minute on 2 cores.
     #[arg(long)]
     quick: bool,
     /// Directory for comparison.md, comparison.json and the SVG charts [default: target/comparison].
@@ -36,6 +38,10 @@ struct Cli {
     /// Measure only these rows (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Kind>,
+    /// The most memory one scaling ring may take (e.g. 4GiB, 512M): a row stops growing its ring
+    /// before it would need more [default: 4GiB].
+    #[arg(long, value_name = "SIZE", value_parser = comparisons::params::parse_size)]
+    max_memory: Option<u64>,
     /// Repetitions of every figure (overrides the default of the run).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=100))]
     reps: Option<u64>,
@@ -45,6 +51,16 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// Put the comparison.json of runs on several machines side by side: each figure per machine
+    /// and each style's ratio to the OS thread per machine, in compare.md and its charts.
+    Compare {
+        /// The runs' comparison.json files (at least two), labelled A, B, ... in this order.
+        #[arg(required = true, num_args = 2..)]
+        files: Vec<PathBuf>,
+        /// Directory for compare.md and its SVG charts [default: target/comparison/compare].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Internal: one memory repetition of one row in this fresh process, printed as JSON.
     #[command(hide = true)]
     ProbeMemory {
@@ -54,6 +70,16 @@ enum Cmd {
         /// Live units to hold.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         count: u64,
+    },
+    /// Internal: one scaling ring of one row in this fresh process, printed as JSON.
+    #[command(hide = true)]
+    ProbeRing {
+        /// The row.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// The ring's plan, as JSON.
+        #[arg(long)]
+        plan: String,
     },
     /// Internal: creation and switch of one row for one placement in this fresh process, whose
     /// runtime gets `--workers` workers, printed as JSON.
@@ -93,6 +119,14 @@ fn main_result(cli: Cli) -> Result<bool> {
         cli::print(&format!("{json}\n")).context("writing the measurement")?;
         return Ok(true);
     }
+    if let Some(Cmd::ProbeRing { kind, plan }) = &cli.command {
+        let plan: comparisons::ring::RingPlan =
+            serde_json::from_str(plan).context("parsing --plan")?;
+        let r = run::ring_in_process(*kind, &plan)?;
+        let json = serde_json::to_string(&r).context("encoding")?;
+        cli::print(&format!("{json}\n")).context("writing the measurement")?;
+        return Ok(true);
+    }
     if let Some(Cmd::ProbeTiming {
         kind,
         placement,
@@ -106,10 +140,35 @@ fn main_result(cli: Cli) -> Result<bool> {
         cli::print(&format!("{json}\n")).context("writing the measurement")?;
         return Ok(true);
     }
+    if let Some(Cmd::Compare { files, out }) = &cli.command {
+        let runs = match comparisons::compare::load_all(files) {
+            Ok(r) => r,
+            Err(e) => cli::usage_error::<Cli>(&e),
+        };
+        let dir = out
+            .clone()
+            .unwrap_or_else(|| target_dir().join("comparison").join("compare"));
+        let md = comparisons::compare::write(&runs, &dir)?;
+        cli::print(&format!(
+            "Compared {} runs: {}\nAlso in {}: compare-memory.svg, compare-create.svg, compare-switch.svg, compare-scaling.svg\nReport: {}\n",
+            runs.len(),
+            runs.iter()
+                .map(|r| format!("{} = {}", r.label, r.path.display()))
+                .collect::<Vec<_>>()
+                .join(", "),
+            dir.display(),
+            md.display()
+        ))
+        .context("writing the summary")?;
+        return Ok(true);
+    }
     let start = std::time::Instant::now();
     let mut params = Params::new(cli.quick);
     if let Some(r) = cli.reps {
         params.reps = r as usize;
+    }
+    if let Some(m) = cli.max_memory {
+        params.max_memory_bytes = m;
     }
     progress!("calibrating the CPU-bound unit ({} ms)", params.work_ms);
     params.work_iters =
@@ -129,14 +188,14 @@ fn main_result(cli: Cli) -> Result<bool> {
     };
     let (report, failed) = run::run(&cfg);
     comparisons::output::write_outputs(&report, &out)?;
+    progress!("measured in {:.1} s", start.elapsed().as_secs_f64());
     cli::print(&format!(
-        "{}\nReport: {}\nAlso: comparison.json, memory.svg, switch.svg, create.svg in {}\n",
+        "{}\nAlso in {}: comparison.json, memory.svg, switch.svg, create.svg, scaling.svg\nReport: {}\n",
         comparisons::report::summary_table(&report),
+        out.display(),
         out.join("comparison.md").display(),
-        out.display()
     ))
     .context("writing the summary")?;
-    progress!("measured in {:.1} s", start.elapsed().as_secs_f64());
     Ok(!failed)
 }
 

@@ -29,10 +29,71 @@ pub struct Params {
     /// Longest time one repetition of a timed figure may take, in ms (see [`Plan`]).
     #[serde(default = "default_rep_budget_ms")]
     pub rep_budget_ms: u64,
+    /// Ring sizes of the scaling curves, smallest first (empty: no scaling curves).
+    #[serde(default)]
+    pub scaling_ns: Vec<u64>,
+    /// Hand-offs each timed repetition of a ring runs at least (whole laps).
+    #[serde(default)]
+    pub ring_min_handoffs: u64,
+    /// A ring's repetition ends at the first whole lap past this many ms.
+    #[serde(default)]
+    pub ring_budget_ms: u64,
+    /// The most memory one ring may take (`--max-memory`), in bytes.
+    #[serde(default = "default_max_memory")]
+    pub max_memory_bytes: u64,
 }
 
 fn default_rep_budget_ms() -> u64 {
     200
+}
+
+/// The scaling ring's default memory budget: 4 GiB.
+pub const DEFAULT_MAX_MEMORY: u64 = 4 << 30;
+
+/// Parses a memory size: a number of bytes, or with a unit `K`/`KiB`, `M`/`MiB`, `G`/`GiB`
+/// (binary units, case-insensitive, fractions allowed); at least 1 MiB.
+///
+/// ```
+/// use comparisons::params::parse_size;
+/// assert_eq!(parse_size("4GiB"), Ok(4 << 30));
+/// assert_eq!(parse_size("512m"), Ok(512 << 20));
+/// assert_eq!(parse_size("1.5G"), Ok(3 << 29));
+/// assert_eq!(parse_size("2097152"), Ok(2 << 20));
+/// assert!(parse_size("lots").is_err());
+/// assert!(parse_size("10K").is_err()); // under 1 MiB
+/// ```
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" | "kb" => 1 << 10,
+        "m" | "mib" | "mb" => 1 << 20,
+        "g" | "gib" | "gb" => 1 << 30,
+        "t" | "tib" | "tb" => 1 << 40,
+        other => {
+            return Err(format!(
+                "unknown unit '{other}' (use K, M, G or T, binary units)"
+            ));
+        }
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size such as 4GiB or 512M"))?;
+    let bytes = n * mult as f64;
+    if !bytes.is_finite() || bytes < (1u64 << 20) as f64 || bytes > u64::MAX as f64 {
+        return Err(format!(
+            "'{text}': the memory budget must be at least 1 MiB"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+fn default_max_memory() -> u64 {
+    DEFAULT_MAX_MEMORY
 }
 
 impl Params {
@@ -48,6 +109,14 @@ impl Params {
             managed_units: 32,
             scale: if quick { 1 } else { 3 },
             rep_budget_ms: if quick { 150 } else { 300 },
+            scaling_ns: if quick {
+                vec![1, 10, 100, 1_000, 10_000]
+            } else {
+                vec![1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
+            },
+            ring_min_handoffs: if quick { 20_000 } else { 50_000 },
+            ring_budget_ms: if quick { 25 } else { 50 },
+            max_memory_bytes: DEFAULT_MAX_MEMORY,
         }
     }
 
@@ -63,6 +132,21 @@ impl Params {
             managed_units: 8,
             scale: 0,
             rep_budget_ms: 50,
+            scaling_ns: vec![1, 10],
+            ring_min_handoffs: 50,
+            ring_budget_ms: 20,
+            max_memory_bytes: 1 << 30,
+        }
+    }
+
+    /// The plan of the scaling ring of `n` units.
+    pub fn ring_plan(&self, n: u64) -> crate::ring::RingPlan {
+        crate::ring::RingPlan {
+            n,
+            reps: self.reps,
+            min_handoffs: self.ring_min_handoffs,
+            rep_budget_ms: self.ring_budget_ms,
+            memory_budget_bytes: self.max_memory_bytes,
         }
     }
 
@@ -73,6 +157,7 @@ impl Params {
             Kind::OsThread => 200,
             Kind::GreenThread => 2_000,
             Kind::Goroutine => 10_000,
+            Kind::AsyncTaskMt | Kind::AsyncTask | Kind::AsyncJoined => 100_000,
             Kind::Stackful => 2_000,
             Kind::Stackless | Kind::StacklessGenawaiter => 100_000,
             Kind::PythonGenerator => 20_000,
@@ -92,6 +177,7 @@ impl Params {
             Kind::OsThread => (1_000, 1),
             Kind::GreenThread => (5_000, 1),
             Kind::Goroutine => (100_000, 16),
+            Kind::AsyncTaskMt | Kind::AsyncTask | Kind::AsyncJoined => (100_000, 16),
             Kind::Stackful => (5_000, 1),
             Kind::Stackless | Kind::StacklessGenawaiter => (1_000_000, 100),
             Kind::PythonGenerator => (100_000, 100),
@@ -105,6 +191,7 @@ impl Params {
             Kind::Process | Kind::OsThread => (5_000, 1),
             Kind::GreenThread => (20_000, 1),
             Kind::Goroutine => (100_000, 8),
+            Kind::AsyncTaskMt | Kind::AsyncTask | Kind::AsyncJoined => (100_000, 8),
             Kind::Stackful => (1_000_000, 1_000),
             Kind::Stackless | Kind::StacklessGenawaiter => (5_000_000, 1_000),
             Kind::PythonGenerator => (300_000, 1_000),

@@ -9,9 +9,12 @@ use crate::params::Params;
 use crate::placement::Placement;
 use crate::progress;
 use crate::report::{self, Report};
+use crate::ring::{RingPlan, RingSample};
 use crate::rows::{self, Ctx, FreshTiming, Style};
 use crate::samples::{MemSample, Samples};
+use crate::scaling::{RowScaling, ScalingPoint, SystemLimits};
 use anyhow::{Context, Result, bail};
+use common::affinity;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,6 +43,9 @@ macro_rules! dispatch {
             Kind::Process => $f::<rows::process::Process>($($args),*),
             Kind::OsThread => $f::<rows::thread::OsThread>($($args),*),
             Kind::GreenThread => $f::<rows::green::GreenThread>($($args),*),
+            Kind::AsyncTaskMt => $f::<rows::async_task::AsyncTaskMt>($($args),*),
+            Kind::AsyncTask => $f::<rows::async_task::AsyncTask>($($args),*),
+            Kind::AsyncJoined => $f::<rows::async_task::AsyncJoined>($($args),*),
             Kind::Stackful => $f::<rows::stackful::Stackful>($($args),*),
             Kind::Stackless => $f::<rows::stackless::Stackless>($($args),*),
             Kind::StacklessGenawaiter => $f::<rows::genawaiter::Genawaiter>($($args),*),
@@ -86,6 +92,112 @@ pub fn timing_in_process(
         kind,
         Err(external_row(kind)),
         timing_of(params, kind, placement, workers)
+    )
+}
+
+fn ring_of<S: Style>(plan: &RingPlan) -> Result<RingSample> {
+    if let Some(w) = S::ring_workers() {
+        S::configure_runtime(w);
+    }
+    S::ring(plan)
+}
+
+/// The scaling ring of an in-process row, in this process (what `probe-ring` runs; the row's
+/// runtime, if it takes a worker count for the ring, is configured first).
+pub fn ring_in_process(kind: Kind, plan: &RingPlan) -> Result<RingSample> {
+    if plan.n == 0 {
+        bail!("a ring needs at least one unit");
+    }
+    dispatch!(kind, Err(external_row(kind)), ring_of(plan))
+}
+
+/// The scaling ring in a fresh run of `exe probe-ring` (which inherits the caller's CPU pin).
+pub fn ring_in_fresh_process(exe: &Path, kind: Kind, plan: &RingPlan) -> Result<RingSample> {
+    std::thread::sleep(rows::SETTLE);
+    let args = [
+        "probe-ring".to_string(),
+        "--kind".into(),
+        kind.as_str().into(),
+        "--plan".into(),
+        serde_json::to_string(plan).context("encoding the ring's plan")?,
+    ];
+    run_probe(
+        exe,
+        &args,
+        &format!("probe-ring {} (N = {})", kind.as_str(), plan.n),
+    )
+}
+
+/// One ring of `kind`: in a fresh process (or, without one, here), or by the row's own program.
+/// `Ok(Err(reason))`: the row is skipped.
+fn ring_once(kind: Kind, cfg: &Config, n: u64) -> Result<std::result::Result<RingSample, String>> {
+    let plan = cfg.params.ring_plan(n);
+    match kind {
+        Kind::Goroutine | Kind::PythonGenerator => {
+            crate::external::ring(kind, &plan, &cfg.tools_dir, &cfg.path_var)
+        }
+        _ => match &cfg.probe_exe {
+            Some(exe) => ring_in_fresh_process(exe, kind, &plan).map(Ok),
+            None => ring_in_process(kind, &plan).map(Ok),
+        },
+    }
+}
+
+/// The scaling curve of `kind`: its ring at each N of the run, on the first allowed CPU, until
+/// the next N would exceed the memory budget or a system limit (predicted from the last ring's
+/// figures), a ring stops while being made, or the run's Ns are done. The points, and what
+/// stopped it.
+pub fn scale_kind(kind: Kind, cfg: &Config, limits: &SystemLimits) -> (Vec<ScalingPoint>, String) {
+    let ns = &cfg.params.scaling_ns;
+    let Some(&largest) = ns.last() else {
+        return (Vec::new(), "no scaling in this run".to_string());
+    };
+    let pin = affinity::allowed_cpus()
+        .ok()
+        .and_then(|c| c.first().copied())
+        .map(affinity::pin_current_thread);
+    let _pin = match pin {
+        Some(Ok(p)) => Some(p),
+        Some(Err(e)) => return (Vec::new(), format!("could not pin to one CPU: {e}")),
+        None => None,
+    };
+    let mut points = Vec::new();
+    let mut last: Option<RingSample> = None;
+    for &n in ns {
+        if let Some(why) = last
+            .as_ref()
+            .and_then(|l| limits.stop_for(n, l, cfg.params.max_memory_bytes))
+        {
+            return (points, why);
+        }
+        progress!("  {}: ring of {n} units", kind.as_str());
+        let sample = match ring_once(kind, cfg, n) {
+            Ok(Ok(s)) => s,
+            Ok(Err(skipped)) => return (points, format!("skipped: {skipped}")),
+            Err(e) => return (points, format!("the ring of {n} failed: {e:#}")),
+        };
+        if let Some(why) = &sample.stopped {
+            return (
+                points,
+                format!("{why} (while making the ring of {n}; {} made)", sample.made),
+            );
+        }
+        if !sample.every_unit_once_per_lap() {
+            progress!(
+                "  {}: N = {n}: not every unit was handed the token once per lap ({} to {} visits of {} laps, {} out of turn)",
+                kind.as_str(),
+                sample.visits_min,
+                sample.visits_max,
+                sample.laps,
+                sample.order_errors
+            );
+        }
+        points.extend(ScalingPoint::from_sample(kind, &sample));
+        last = Some(sample);
+    }
+    (
+        points,
+        format!("reached the largest N of this run ({largest})"),
     )
 }
 
@@ -232,6 +344,47 @@ pub fn run(cfg: &Config) -> (Report, bool) {
         progress!("  done in {:.1} s", t.elapsed().as_secs_f64());
         rows_out.push(report::build_row(kind, samples));
     }
+    let limits = machine.limits.unwrap_or_default();
+    let mut scaling = Vec::new();
+    if !cfg.params.scaling_ns.is_empty() {
+        progress!(
+            "scaling: rings of {:?} units, on one CPU, within {} each",
+            cfg.params.scaling_ns,
+            crate::report::bytes(cfg.params.max_memory_bytes as f64)
+        );
+    }
+    for (i, row) in rows_out.iter_mut().enumerate() {
+        if cfg.params.scaling_ns.is_empty() {
+            break;
+        }
+        let kind = row.kind;
+        if let Some(why) = &row.skipped {
+            row.scaling = Some(RowScaling {
+                largest_n: None,
+                stopped_by: format!("skipped: {why}"),
+                climb: None,
+            });
+            continue;
+        }
+        progress!("[scaling {}/{}] {}", i + 1, cfg.kinds.len(), kind.label());
+        let t = std::time::Instant::now();
+        let ((points, stopped_by), n) = noise::during(|| scale_kind(kind, cfg, &limits));
+        if let Some(n) = n {
+            if n.busy() {
+                machine
+                    .busy_experiments
+                    .push(format!("{} scaling", kind.as_str()));
+            }
+            row.noise.insert("scaling".to_string(), n);
+        }
+        progress!("  {stopped_by}; done in {:.1} s", t.elapsed().as_secs_f64());
+        row.scaling = Some(RowScaling {
+            largest_n: points.last().map(|p| p.n),
+            stopped_by,
+            climb: crate::scaling::climb(&points, &machine.caches, machine.tlb_entries),
+        });
+        scaling.extend(points);
+    }
     machine.noise = whole.since();
     machine.load_average_end = crate::machine::load_average();
     if let Some(w) = machine.busy_warning() {
@@ -241,6 +394,7 @@ pub fn run(cfg: &Config) -> (Report, bool) {
         Report {
             machine,
             rows: rows_out,
+            scaling,
         },
         failed,
     )

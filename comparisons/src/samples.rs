@@ -91,7 +91,7 @@ pub struct Samples {
     /// System-wide `SUnreclaim` growth per live unit, per repetition.
     #[serde(default)]
     pub slab_unreclaimable_bytes: Vec<f64>,
-    /// Create, run to the first suspension, destroy (placed rows: on one CPU).
+    /// Create, run to the first suspension, resume to the end, free (placed rows: on one CPU).
     #[serde(default)]
     pub create_ns: Option<TimingSample>,
     /// The same with nothing pinned (placed rows).
@@ -100,6 +100,10 @@ pub struct Samples {
     /// The same on a pooled stack (stackful rows).
     #[serde(default)]
     pub create_pooled_ns: Option<TimingSample>,
+    /// Create on a pooled stack, run to the first suspension, drop while suspended (stackful rows:
+    /// the stack is unwound).
+    #[serde(default)]
+    pub drop_suspended_ns: Option<TimingSample>,
     /// Round trip (two switches); placed rows: both ends on one CPU.
     #[serde(default)]
     pub switch_ns: Option<TimingSample>,

@@ -52,6 +52,11 @@ impl Pipe {
         }
     }
 
+    /// Its two ends, owned apart (the write end `None` once closed).
+    pub fn into_ends(self) -> (OwnedFd, Option<OwnedFd>) {
+        (self.read, self.write)
+    }
+
     /// Closes the write end now (so readers see end of file once every other copy is closed).
     pub fn close_write(&mut self) {
         self.write = None;

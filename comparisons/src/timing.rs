@@ -106,30 +106,133 @@ impl Recorder {
 /// assert!(t.p50_ns <= t.p99_ns);
 /// ```
 pub fn time_ops(plan: &Plan, mut op: impl FnMut(u64) -> Result<()>) -> Result<TimingSample> {
-    let batch = plan.batch.max(1);
-    let mut left = plan.warmup;
-    let warm = Instant::now();
-    while left > 0 && warm.elapsed() < plan.budget {
-        let n = left.min(batch);
+    let mut timer = Timer::new(plan)?;
+    while let Some(n) = timer.batch()? {
         op(n)?;
-        left -= n;
     }
-    let mut rec = Recorder::new(batch)?;
-    let batches = (plan.ops / batch).max(1);
-    for _ in 0..plan.reps.max(1) {
-        let start = Instant::now();
-        let mut prev = start;
-        let mut done = 0;
-        while done < batches && (prev - start) < plan.budget {
-            op(batch)?;
-            let now = Instant::now();
-            rec.entry((now - prev).as_nanos() as f64)?;
-            prev = now;
-            done += 1;
+    timer.finish()
+}
+
+/// Where a [`Timer`] is in its plan.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    /// Warming up: operations left, and when the warm-up started.
+    Warmup { left: u64, started: Instant },
+    /// Timing repetition `rep`: batches done, when it started, when the last batch ended.
+    Rep {
+        rep: usize,
+        done: u64,
+        started: Instant,
+        prev: Instant,
+    },
+    /// Every repetition is done.
+    Done,
+}
+
+/// The loop of [`time_ops`] as a state machine, so that a caller can run the operations itself
+/// (an async task awaiting each one): [`Timer::batch`] says how many operations to run next and
+/// records the time of the batch that was just run.
+///
+/// ```
+/// use comparisons::timing::{Plan, Timer};
+/// let plan = Plan { reps: 2, ops: 40, warmup: 5, batch: 10, budget: std::time::Duration::from_secs(60) };
+/// let mut timer = Timer::new(&plan).expect("a timer");
+/// let mut ran = 0;
+/// while let Some(n) = timer.batch().expect("recorded") {
+///     ran += n;
+/// }
+/// assert_eq!(ran, 5 + 2 * 40);
+/// assert_eq!(timer.finish().expect("timed").entries, 8);
+/// ```
+#[derive(Debug)]
+pub struct Timer {
+    plan: Plan,
+    batch: u64,
+    batches: u64,
+    phase: Phase,
+    /// Whether the last batch handed out is a timed one, still to be recorded.
+    in_flight: bool,
+    rec: Recorder,
+}
+
+impl Timer {
+    /// A timer at the start of `plan`'s warm-up.
+    pub fn new(plan: &Plan) -> Result<Timer> {
+        let batch = plan.batch.max(1);
+        Ok(Timer {
+            plan: *plan,
+            batch,
+            batches: (plan.ops / batch).max(1),
+            phase: Phase::Warmup {
+                left: plan.warmup,
+                started: Instant::now(),
+            },
+            in_flight: false,
+            rec: Recorder::new(batch)?,
+        })
+    }
+
+    /// The number of operations to run now, or `None` when the plan is done. Each call first
+    /// counts the operations the previous call asked for as run (and, past the warm-up, timed).
+    pub fn batch(&mut self) -> Result<Option<u64>> {
+        let now = Instant::now();
+        if let (true, Phase::Rep { done, prev, .. }) = (self.in_flight, &mut self.phase) {
+            self.rec.entry((now - *prev).as_nanos() as f64)?;
+            *prev = now;
+            *done += 1;
         }
-        rec.rep((prev - start).as_nanos() as f64 / (done * batch) as f64);
+        self.in_flight = false;
+        loop {
+            match &mut self.phase {
+                Phase::Warmup { left, started } => {
+                    if *left > 0 && now - *started < self.plan.budget {
+                        let n = (*left).min(self.batch);
+                        *left -= n;
+                        return Ok(Some(n));
+                    }
+                    let t = Instant::now();
+                    self.phase = Phase::Rep {
+                        rep: 0,
+                        done: 0,
+                        started: t,
+                        prev: t,
+                    };
+                }
+                Phase::Rep {
+                    rep,
+                    done,
+                    started,
+                    prev,
+                } => {
+                    if *done < self.batches && *prev - *started < self.plan.budget {
+                        self.in_flight = true;
+                        return Ok(Some(self.batch));
+                    }
+                    self.rec.rep(
+                        (*prev - *started).as_nanos() as f64 / ((*done).max(1) * self.batch) as f64,
+                    );
+                    let next = *rep + 1;
+                    let t = Instant::now();
+                    self.phase = if next < self.plan.reps.max(1) {
+                        Phase::Rep {
+                            rep: next,
+                            done: 0,
+                            started: t,
+                            prev: t,
+                        }
+                    } else {
+                        Phase::Done
+                    };
+                }
+                Phase::Done => return Ok(None),
+            }
+        }
     }
-    rec.finish()
+
+    /// The repetitions and percentiles.
+    pub fn finish(self) -> Result<TimingSample> {
+        self.rec.finish()
+    }
 }
 
 /// Nanoseconds on `CLOCK_MONOTONIC`, the clock `Instant` reads: comparable between the threads

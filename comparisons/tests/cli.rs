@@ -92,6 +92,47 @@ fn comparisons_checks_its_options() {
     );
     fails_with(
         COMPARISONS,
+        &["--max-memory", "lots"],
+        2,
+        "invalid value 'lots' for '--max-memory",
+    );
+    fails_with(
+        COMPARISONS,
+        &["--max-memory", "100K"],
+        2,
+        "the memory budget must be at least 1 MiB",
+    );
+    fails_with(
+        COMPARISONS,
+        &["compare"],
+        2,
+        "the following required arguments",
+    );
+    fails_with(
+        COMPARISONS,
+        &["compare", "a.json"],
+        2,
+        "2 values required by '<FILES> <FILES>...'; only 1 was provided",
+    );
+    fails_with(
+        COMPARISONS,
+        &["compare", "/nonexistent/a.json", "/nonexistent/b.json"],
+        2,
+        "cannot read /nonexistent/a.json",
+    );
+    let not_a_report =
+        std::env::temp_dir().join(format!("not-a-report-{}.json", std::process::id()));
+    std::fs::write(&not_a_report, "{\"rows\": 3}").expect("a temporary file");
+    let path = not_a_report.to_string_lossy().into_owned();
+    fails_with(
+        COMPARISONS,
+        &["compare", &path, &path],
+        2,
+        &format!("{path} is not a comparison report"),
+    );
+    let _ = std::fs::remove_file(&not_a_report);
+    fails_with(
+        COMPARISONS,
         &["probe-memory", "--kind", "nope", "--count", "3"],
         2,
         "invalid value 'nope' for '--kind",

@@ -78,13 +78,15 @@ const ROW_KEYS: [&str; 17] = [
     "uncertain",
 ];
 
-const OPTIONAL_KEYS: [&str; 10] = [
+const OPTIONAL_KEYS: [&str; 12] = [
+    "scaling",
     "skipped",
     "uncertain",
     "kernel_parts",
     "object_bytes",
     "create_unpinned_ns",
     "create_pooled_ns",
+    "drop_suspended_ns",
     "switch_cross_cpu_ns",
     "switch_unpinned_ns",
     "properties",
@@ -118,7 +120,16 @@ fn check_timing(v: &Value, what: &str) {
 
 fn check_schema(json: &Value) {
     let top = json.as_object().expect("the report is an object");
-    assert_eq!(top.len(), 2, "top level is machine and rows");
+    assert_eq!(top.len(), 3, "top level is machine, rows and scaling");
+    for p in json["scaling"].as_array().expect("scaling is an array") {
+        assert!(p["kind"].is_string(), "{p}");
+        assert!(p["n"].as_u64() >= Some(1), "{p}");
+        for k in ["handoff_ns", "memory_bytes", "kernel_bytes"] {
+            assert!(p[k].is_number(), "{k}: {p}");
+        }
+        assert!(p["handoff_ns"].as_f64() > Some(0.0), "{p}");
+        assert_eq!(p["every_unit_once_per_lap"], true, "{p}");
+    }
     let m = &json["machine"];
     for k in ["cpu_model", "kernel", "rustc", "date"] {
         assert!(m[k].is_string(), "machine.{k}");
@@ -196,6 +207,12 @@ fn check_schema(json: &Value) {
                     );
                 }
                 assert!(row["noise"]["memory"]["seconds"].is_number(), "{row}");
+                let sc = &row["scaling"];
+                assert!(sc["stopped_by"].is_string(), "{row}");
+                assert!(
+                    sc["largest_n"].is_u64(),
+                    "every measured row reaches N = 1: {row}"
+                );
             }
         }
     }
@@ -224,6 +241,9 @@ fn every_row_measures_and_matches_the_schema() {
             "os-thread",
             "green-thread",
             "goroutine",
+            "async-task-mt",
+            "async-task",
+            "async-joined",
             "stackful",
             "stackless",
             "stackless-genawaiter",
@@ -282,8 +302,13 @@ fn every_row_measures_and_matches_the_schema() {
         "{:?}",
         green.method.notes
     );
-    // the stackful row creates on a fresh and on a pooled stack
-    assert!(report.rows[4].create_pooled_ns.is_some());
+    // the stackful row creates on a fresh and on a pooled stack, and drops a suspended one apart
+    let stackful = report
+        .rows
+        .iter()
+        .find(|r| r.kind == Kind::Stackful)
+        .unwrap();
+    assert!(stackful.create_pooled_ns.is_some() && stackful.drop_suspended_ns.is_some());
     // the round trip through JSON keeps everything
     let back: comparisons::report::Report = serde_json::from_value(json).unwrap();
     assert_eq!(back, report);
@@ -501,12 +526,25 @@ fn outputs_are_written() {
     let (report, _) = run::run(&cfg);
     let dir = temp_dir("written");
     comparisons::output::write_outputs(&report, &dir).unwrap();
-    for f in ["memory.svg", "switch.svg", "create.svg"] {
+    for f in ["memory.svg", "switch.svg", "create.svg", "scaling.svg"] {
         let text = std::fs::read_to_string(dir.join(f)).unwrap();
         assert!(text.contains("<svg") && text.contains("stackless"), "{f}");
     }
     let md = std::fs::read_to_string(dir.join("comparison.md")).unwrap();
     assert!(md.contains("Choosing a style") && md.contains("≥ 0Mb"));
+    // every chart inline, each under the table it draws
+    let mut at = 0;
+    for (table, chart) in [
+        ("| Row | Object |", "](memory.svg)"),
+        ("| Row | Create (one CPU", "](create.svg)"),
+        ("| Row | Same CPU |", "](switch.svg)"),
+        ("Time per hand-off / memory per unit", "](scaling.svg)"),
+    ] {
+        let t = md[at..].find(table).map(|i| i + at).expect(table);
+        let c = md[t..].find(chart).map(|i| i + t).expect(chart);
+        assert!(!md[t..c].contains("\n## "), "{chart} is not under {table}");
+        at = c;
+    }
     assert!(md.contains("by construction"), "{md}");
     let json: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("comparison.json")).unwrap())
@@ -529,4 +567,198 @@ fn the_memory_probe_runs_with_the_counting_allocator() {
         m.heap_bytes.is_some() && m.object_bytes.is_some(),
         "the binary installs the counting allocator"
     );
+}
+
+/// A small ring plan.
+fn ring_plan(n: u64) -> comparisons::ring::RingPlan {
+    comparisons::ring::RingPlan {
+        n,
+        reps: 2,
+        min_handoffs: 40,
+        rep_budget_ms: 20,
+        memory_budget_bytes: 1 << 30,
+    }
+}
+
+#[test]
+fn every_row_hands_the_token_to_every_unit_once_per_lap() {
+    let _g = lock();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let tools = temp_dir("ring");
+    for kind in Kind::ALL {
+        for n in [1, 7] {
+            let plan = ring_plan(n);
+            let sample = match kind {
+                Kind::Goroutine | Kind::PythonGenerator => {
+                    match comparisons::external::ring(kind, &plan, &tools, &path).unwrap() {
+                        Ok(s) => s,
+                        Err(why) => {
+                            assert!(!tools_required(), "CI must have the tools: {why}");
+                            println!("{} skipped: {why}", kind.as_str());
+                            continue;
+                        }
+                    }
+                }
+                // a fresh process, as the run takes it (may gets its one-worker runtime there)
+                _ => run::ring_in_fresh_process(
+                    std::path::Path::new(env!("CARGO_BIN_EXE_comparisons")),
+                    kind,
+                    &plan,
+                )
+                .unwrap(),
+            };
+            assert!(
+                sample.every_unit_once_per_lap(),
+                "{} N = {n}: {sample:?}",
+                kind.as_str()
+            );
+            // every repetition ran whole laps of at least its hand-offs: the warm-up lap plus
+            // two repetitions of at least 40 hand-offs
+            assert!(sample.laps > 2 * 40_u64.div_ceil(n), "{sample:?}");
+            assert_eq!(sample.reps_ns.len(), 2, "{sample:?}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tools);
+}
+
+#[test]
+fn the_units_that_are_kernel_tasks_are_counted_as_such_in_the_ring() {
+    let _g = lock();
+    for (kind, tasks) in [
+        (Kind::OsThread, 1.0),
+        (Kind::Process, 1.0),
+        (Kind::Stackless, 0.0),
+    ] {
+        let s = run::ring_in_process(kind, &ring_plan(20)).unwrap();
+        assert!(s.every_unit_once_per_lap(), "{s:?}");
+        assert!(
+            (s.tasks_per_unit - tasks).abs() < 0.2,
+            "{}: {} tasks per unit",
+            kind.as_str(),
+            s.tasks_per_unit
+        );
+    }
+}
+
+#[test]
+fn a_ring_over_the_memory_budget_stops_cleanly() {
+    let _g = lock();
+    // while the units are made: 20,000 stackful coroutines touch about 80 MiB, over 16 MiB
+    let plan = comparisons::ring::RingPlan {
+        memory_budget_bytes: 16 << 20,
+        ..ring_plan(20_000)
+    };
+    let s = run::ring_in_process(Kind::Stackful, &plan).unwrap();
+    let why = s
+        .stopped
+        .as_deref()
+        .unwrap_or_else(|| panic!("not stopped by the budget: {s:?}"));
+    assert!(why.starts_with("memory budget"), "{why}");
+    assert!(
+        s.made < 20_000 && s.made.is_multiple_of(comparisons::ring::CHECK_EVERY),
+        "{s:?}"
+    );
+    assert!(s.reps_ns.is_empty() && !s.every_unit_once_per_lap());
+    // before a ring is made: the next N is predicted from the last one's memory per unit
+    let mut cfg = config(vec![Kind::Stackful], OsString::new(), "budget");
+    cfg.params.scaling_ns = vec![100, 100_000];
+    cfg.params.max_memory_bytes = 64 << 20;
+    let limits = comparisons::scaling::SystemLimits::read();
+    let (points, stopped_by) = run::scale_kind(Kind::Stackful, &cfg, &limits);
+    assert_eq!(points.iter().map(|p| p.n).collect::<Vec<_>>(), [100]);
+    assert!(
+        stopped_by.starts_with("memory budget: 100000 units would need"),
+        "{stopped_by}"
+    );
+    // the Go and Python programs stop the same way
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for kind in [Kind::Goroutine, Kind::PythonGenerator] {
+        let plan = comparisons::ring::RingPlan {
+            memory_budget_bytes: 8 << 20,
+            ..ring_plan(200_000)
+        };
+        match comparisons::external::ring(kind, &plan, &cfg.tools_dir, &path).unwrap() {
+            Ok(s) => {
+                let why = s.stopped.as_deref().unwrap_or_default();
+                assert!(why.starts_with("memory budget"), "{}: {s:?}", kind.as_str());
+                assert!(s.made < 200_000);
+            }
+            Err(why) => assert!(!tools_required(), "CI must have the tools: {why}"),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&cfg.tools_dir);
+}
+
+#[test]
+fn compare_puts_two_saved_runs_side_by_side() {
+    let _g = lock();
+    // run A: a measured row and a skipped one (no go on an empty PATH); run B: the measured row
+    let a = config(
+        vec![Kind::Stackless, Kind::Goroutine],
+        OsString::new(),
+        "cmp-a",
+    );
+    let b = config(vec![Kind::Stackless], OsString::new(), "cmp-b");
+    let (dir_a, dir_b, out) = (temp_dir("cmp-ra"), temp_dir("cmp-rb"), temp_dir("cmp-out"));
+    for (cfg, dir) in [(&a, &dir_a), (&b, &dir_b)] {
+        let (report, _) = run::run(cfg);
+        comparisons::output::write_outputs(&report, dir).unwrap();
+    }
+    let res = std::process::Command::new(env!("CARGO_BIN_EXE_comparisons"))
+        .arg("compare")
+        .arg(dir_a.join("comparison.json"))
+        .arg(dir_b.join("comparison.json"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&res.stdout);
+    assert!(
+        res.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(&format!("Report: {}", out.join("compare.md").display())),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(out.join("compare.md")).unwrap();
+    for want in [
+        "| **A** (",
+        "| **B** (",
+        "skipped: go not found",
+        "| goroutine | skipped: go not found: apt-get install golang-go | not in this run |",
+        "A / os-thread",
+        "Ratio spread",
+        "## Scaling",
+    ] {
+        assert!(md.contains(want), "{want} missing from:\n{md}");
+    }
+    // the stackless row's figure is each run's own
+    let sa = serde_json::from_str::<comparisons::report::Report>(
+        &std::fs::read_to_string(dir_a.join("comparison.json")).unwrap(),
+    )
+    .unwrap();
+    let mem = sa.rows[0].total_memory().unwrap();
+    assert!(
+        md.contains(&format!(
+            "| stackless | {} |",
+            comparisons::report::bytes(mem)
+        )),
+        "{md}"
+    );
+    for f in [
+        "compare-memory.svg",
+        "compare-create.svg",
+        "compare-switch.svg",
+        "compare-scaling.svg",
+    ] {
+        let text = std::fs::read_to_string(out.join(f)).unwrap();
+        assert!(text.contains("<svg") && text.contains("stackless A"), "{f}");
+    }
+    for d in [&dir_a, &dir_b, &out, &a.tools_dir, &b.tools_dir] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }

@@ -33,6 +33,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
         kernel_bytes: KERNEL_HOW.to_string(),
         create_ns: h.create.to_string(),
         switch_ns: h.switch_text(kind),
+        ring: h.ring.to_string(),
         ..Method::default()
     };
     let mut article = Article {
@@ -60,6 +61,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
                 create_ns: None,
                 create_unpinned_ns: None,
                 create_pooled_ns: None,
+                drop_suspended_ns: None,
                 switch_ns: None,
                 switch_cross_cpu_ns: None,
                 switch_unpinned_ns: None,
@@ -72,6 +74,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
                 noise: Default::default(),
                 article,
                 method,
+                scaling: None,
                 skipped: Some(reason),
             };
         }
@@ -119,6 +122,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
         create_ns: timing(&s.create_ns),
         create_unpinned_ns: timing(&s.create_unpinned_ns),
         create_pooled_ns: timing(&s.create_pooled_ns),
+        drop_suspended_ns: timing(&s.drop_suspended_ns),
         switch_ns: timing(&s.switch_ns),
         switch_cross_cpu_ns: timing(&s.switch_cross_cpu_ns),
         switch_unpinned_ns: timing(&s.switch_unpinned_ns),
@@ -140,6 +144,7 @@ pub fn build_row(kind: Kind, samples: Result<Samples, String>) -> Row {
             notes: s.notes,
             ..method
         },
+        scaling: None,
         skipped: None,
     };
     article.holds = Holds {

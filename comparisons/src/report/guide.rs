@@ -93,7 +93,12 @@ pub fn guide(report: &Report) -> String {
         }
         g.push('\n');
     }
-    let cr = by(|r| tmed(&r.create_ns));
+    many_live_units(&mut g, report);
+    // a row with a pooled stack creates on it
+    let cr = by(|r| match (tmed(&r.create_pooled_ns), tmed(&r.create_ns)) {
+        (Some(p), Some(c)) => Some(p.min(c)),
+        (p, c) => p.or(c),
+    });
     if let Some((best, b)) = cr.first() {
         let _ = writeln!(
             g,
@@ -102,7 +107,15 @@ pub fn guide(report: &Report) -> String {
             best.kind.as_str(),
             cr.iter()
                 .skip(1)
-                .map(|(r, x)| format!("{} (`{}`)", nanos(*x), r.kind.as_str()))
+                .map(|(r, x)| {
+                    let pooled = tmed(&r.create_pooled_ns) == Some(*x);
+                    format!(
+                        "{} (`{}`{})",
+                        nanos(*x),
+                        r.kind.as_str(),
+                        if pooled { ", pooled stack" } else { "" }
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         );
@@ -155,4 +168,104 @@ pub fn guide(report: &Report) -> String {
         );
     }
     g
+}
+
+/// The scaling point of `k` at `n`, if measured.
+fn point(report: &Report, k: Kind, n: u64) -> Option<&crate::scaling::ScalingPoint> {
+    report.scaling.iter().find(|p| p.kind == k && p.n == n)
+}
+
+/// The largest N measured for `k`, with its point.
+fn largest(report: &Report, k: Kind) -> Option<&crate::scaling::ScalingPoint> {
+    report
+        .scaling
+        .iter()
+        .filter(|p| p.kind == k)
+        .max_by_key(|p| p.n)
+}
+
+/// The scaling lines: when an async task beats a thread or a stackful coroutine for many live
+/// units, and up to what N each style keeps its cost per hand-off.
+fn many_live_units(g: &mut String, report: &Report) {
+    if report.scaling.is_empty() {
+        return;
+    }
+    let reach = |k: Kind| -> Option<String> {
+        let r = find(report, k)?;
+        let sc = r.scaling.as_ref()?;
+        // the limit's name; the Scaling section has the whole reason
+        let why = sc.stopped_by.split(':').next().unwrap_or(&sc.stopped_by);
+        Some(format!(
+            "`{}` up to N = {} ({why})",
+            k.as_str(),
+            sc.largest_n.map_or("—".to_string(), |n| n.to_string()),
+        ))
+    };
+    if let Some(task) = largest(report, Kind::AsyncTask) {
+        let _ = write!(
+            g,
+            "- **Async task, thread or stackful coroutine, for many live units** (connections that mostly wait): at N = {} an async task (tokio::spawn) held {} per unit and passed the token in {}",
+            task.n,
+            bytes(task.total_bytes()),
+            nanos(task.handoff_ns)
+        );
+        for (k, what) in [
+            (Kind::OsThread, "an OS thread"),
+            (Kind::Stackful, "a stackful coroutine"),
+        ] {
+            // the same N if the other style reached it, else its largest
+            let other = point(report, k, task.n).or_else(|| largest(report, k));
+            if let Some(o) = other {
+                let _ = write!(
+                    g,
+                    "; {what} at N = {} {} per unit ({:.0}x the task's) and {} per hand-off ({:.1}x)",
+                    o.n,
+                    bytes(o.total_bytes()),
+                    o.total_bytes() / task.total_bytes().max(1.0),
+                    nanos(o.handoff_ns),
+                    o.handoff_ns / task.handoff_ns
+                );
+            }
+        }
+        g.push_str(". A task keeps only its future's state (no stack of its own), and a waiting task costs the kernel nothing. ");
+        let reached: Vec<String> = [
+            Kind::AsyncTask,
+            Kind::OsThread,
+            Kind::Stackful,
+            Kind::Process,
+        ]
+        .into_iter()
+        .filter_map(reach)
+        .collect();
+        if !reached.is_empty() {
+            let _ = write!(g, "How far each went here: {}.", reached.join("; "));
+        }
+        g.push('\n');
+    }
+    let keeps: Vec<String> = report
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let c = r.scaling.as_ref()?.climb.as_ref()?;
+            Some(match c.climbs_from_n {
+                Some(n) => format!(
+                    "`{}` up to N = {} (climbs from N = {n})",
+                    r.kind.as_str(),
+                    c.keeps_up_to_n
+                ),
+                None => format!(
+                    "`{}` up to N = {}, the largest measured",
+                    r.kind.as_str(),
+                    c.keeps_up_to_n
+                ),
+            })
+        })
+        .collect();
+    if !keeps.is_empty() {
+        let _ = writeln!(
+            g,
+            "- **Up to what N each style keeps its cost per hand-off** (within 1.5x of its lowest; the Scaling section says what changes where it climbs): {}.",
+            keeps.join(", ")
+        );
+    }
 }

@@ -229,6 +229,7 @@ fn memory_section(o: &mut String, report: &Report) {
         );
     }
     o.push_str("\nThe article's \"Mb\"/\"Kb\" are read as MiB/KiB per unit; \"≤ Nx2Mb\" as at most 2 MiB per thread. Its \"Goroutine ≥ 8Kb\" predates Go 1.4's 2 KiB initial stacks; threads reserve their whole stack as virtual memory but touch only a few pages. The coroutine column's \"≥ 0Mb\" holds for any figure, so it is not checked (—). The kernel layer is system-wide: a unit that costs the kernel nothing shows the machine's other activity divided by the unit count (a few bytes either way).\n");
+    o.push_str("\n![Memory per live unit: user space, the kernel's part on top](memory.svg)\n");
     for r in &report.rows {
         if let (Some(size), None) = (r.method.size_of_bytes, &r.skipped) {
             let _ = writeln!(
@@ -244,18 +245,23 @@ fn memory_section(o: &mut String, report: &Report) {
 
 fn timing_section(o: &mut String, report: &Report) {
     o.push_str("\n## Creation\n\n");
-    o.push_str("Create a unit, run it to its first suspension, destroy it (what exactly, per row, is under \"How each figure was measured\"). Rows scheduled by the kernel or a runtime: with the creator pinned to one CPU (the new unit inherits it), and unpinned.\n\n");
-    o.push_str("| Row | Create (one CPU, or the creating thread) | Unpinned | Pooled stack |\n|---|---|---|---|\n");
+    o.push_str("The same work in every row: create a unit, run it to its first suspension, resume it once more so that it runs to its end, free it (what exactly, per row, is under \"How each figure was measured\"). Rows scheduled by the kernel or a runtime: with the creator pinned to one CPU (the new unit inherits it), and unpinned. The last column is not creation: a unit on a pooled stack dropped while suspended, which unwinds a stackful coroutine's stack.\n\n");
+    o.push_str("| Row | Create (one CPU, or the creating thread) | Unpinned | Pooled stack | Dropped while suspended |\n|---|---|---|---|---|\n");
     for r in &report.rows {
         let _ = writeln!(
             o,
-            "| {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} |",
             r.label,
             skip_or(r, timing_cell(r.create_ns.as_ref())),
             timing_cell(r.create_unpinned_ns.as_ref()),
-            timing_cell(r.create_pooled_ns.as_ref())
+            timing_cell(r.create_pooled_ns.as_ref()),
+            timing_cell(r.drop_suspended_ns.as_ref())
         );
     }
+    o.push_str(
+        "\n![Creation: create, run to the first suspension, run to the end, free](create.svg)\n",
+    );
+    stackful_against_goroutine(o, report);
     o.push_str("\n## Switching: one round trip (two switches)\n\n");
     o.push_str("Rows scheduled by the kernel or a runtime, three ways: both ends pinned to one CPU (the switch itself), pinned to two CPUs (a wake-up across cores), and unpinned (where the scheduler put them; \"ends apart\" is the share of round trips whose ends were on different CPUs). Coroutine rows run on their creator's thread: one figure.\n\n");
     o.push_str("| Row | Same CPU | Cross CPU | Unpinned |\n|---|---|---|---|\n");
@@ -268,6 +274,273 @@ fn timing_section(o: &mut String, report: &Report) {
             timing_cell(r.switch_cross_cpu_ns.as_ref()),
             timing_cell(r.switch_unpinned_ns.as_ref())
         );
+    }
+    o.push_str("\n![Round trips: same CPU, x: two CPUs, u: unpinned](switch.svg)\n");
+}
+
+fn find(report: &Report, k: Kind) -> Option<&Row> {
+    report
+        .rows
+        .iter()
+        .find(|r| r.kind == k && r.skipped.is_none())
+}
+
+fn med(t: Option<&Timing>) -> Option<f64> {
+    t.map(|t| t.stat.median)
+}
+
+/// How far the stackful row's pooled creation is from a goroutine's, both measured in this run.
+fn stackful_against_goroutine(o: &mut String, report: &Report) {
+    let (Some(sf), Some(go)) = (find(report, Kind::Stackful), find(report, Kind::Goroutine)) else {
+        return;
+    };
+    let (Some(pooled), Some(g)) = (
+        med(sf.create_pooled_ns.as_ref()),
+        med(go.create_ns.as_ref()),
+    ) else {
+        return;
+    };
+    let _ = write!(
+        o,
+        "\nStackful against goroutine, both measured in this run with the same work (created, run to the first suspension, run to the end, freed), on one CPU: a corosensei coroutine on a pooled stack takes {} and a goroutine {}, so the pooled stackful coroutine is {}",
+        nanos(pooled),
+        nanos(g),
+        if pooled <= g {
+            format!("{:.1}x faster", g / pooled)
+        } else {
+            format!("{:.1}x slower", pooled / g)
+        }
+    );
+    if let Some(fresh) = med(sf.create_ns.as_ref()) {
+        let _ = write!(
+            o,
+            "; on a freshly mapped stack it takes {} ({:.0}x a goroutine)",
+            nanos(fresh),
+            fresh / g
+        );
+    }
+    if let Some(dropped) = med(sf.drop_suspended_ns.as_ref()) {
+        let _ = write!(
+            o,
+            ". Dropping one while suspended instead of running it to its end costs {} (the forced unwind of its stack)",
+            nanos(dropped)
+        );
+    }
+    o.push_str(".\n");
+}
+
+/// Why spawned tasks and futures joined in one task differ, with this run's figures.
+fn async_section(o: &mut String, report: &Report) {
+    let (Some(task), Some(joined)) = (
+        find(report, Kind::AsyncTask),
+        find(report, Kind::AsyncJoined),
+    ) else {
+        return;
+    };
+    o.push_str("\n## Async: a spawned task against a future joined in one task\n\n");
+    o.push_str("A task made with `tokio::spawn` is a unit of the runtime: one allocation of its own holding a header (state word, vtable, run-queue link, owner and id), the scheduler's handle, the future and a slot for its output (tokio aligns it to a cache line pair), a place on the runtime's run queue when woken, and a `JoinHandle` for its creator. A future polled inside one task (`join!`, `join_all`, `FuturesUnordered`) has none of that: it lives in its parent's state (or one node of the set), its parent polls it when its waker fires, and it never runs in parallel with its siblings; the price is that the parent task is the unit the runtime schedules, so a wake-up still goes through the runtime to the parent.\n\n");
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
+    let mem = ratio(task.total_memory(), joined.total_memory());
+    let sw = ratio(med(task.switch_ns.as_ref()), med(joined.switch_ns.as_ref()));
+    let fmt_ratio = |r: Option<f64>| r.map_or("—".to_string(), |r| format!("{r:.2}x"));
+    let _ = writeln!(
+        o,
+        "| | async-task (spawned) | async-joined | spawned / joined |\n|---|---|---|---|\n| Memory per live unit, user + kernel | {} | {} | {} |\n| Round trip | {} | {} | {} |\n| Create, run to the end, free | {} | {} | {} |",
+        task.total_memory().map_or("—".to_string(), bytes),
+        joined.total_memory().map_or("—".to_string(), bytes),
+        fmt_ratio(mem),
+        median(task.switch_ns.as_ref()),
+        median(joined.switch_ns.as_ref()),
+        fmt_ratio(sw),
+        median(task.create_ns.as_ref()),
+        median(joined.create_ns.as_ref()),
+        fmt_ratio(ratio(
+            med(task.create_ns.as_ref()),
+            med(joined.create_ns.as_ref())
+        )),
+    );
+    // the same two in the scaling ring, at the largest N both reached
+    let ring = report
+        .scaling
+        .iter()
+        .filter(|p| p.kind == Kind::AsyncTask)
+        .filter_map(|t| {
+            let j = report
+                .scaling
+                .iter()
+                .find(|p| p.kind == Kind::AsyncJoined && p.n == t.n)?;
+            Some((t, j))
+        })
+        .max_by_key(|(t, _)| t.n);
+    let mut ring_far = false;
+    if let Some((t, j)) = ring {
+        let (rm, rh) = (
+            t.total_bytes() / j.total_bytes().max(1.0),
+            t.handoff_ns / j.handoff_ns,
+        );
+        ring_far = !(0.5..=2.0).contains(&rm) || !(0.5..=2.0).contains(&rh);
+        let _ = writeln!(
+            o,
+            "| In the scaling ring at N = {}: memory per unit | {} | {} | {rm:.2}x |\n| In the scaling ring at N = {}: hand-off | {} | {} | {rh:.2}x |",
+            t.n,
+            bytes(t.total_bytes()),
+            bytes(j.total_bytes()),
+            t.n,
+            nanos(t.handoff_ns),
+            nanos(j.handoff_ns),
+        );
+    }
+    let far = |r: Option<f64>| r.is_some_and(|r| !(0.5..=2.0).contains(&r));
+    let _ = writeln!(
+        o,
+        "\nThe joined form is a row of its own when it differs from a spawned task by more than 2x in memory or round trip (in the memory experiment, the round trips, or the scaling ring): here it {}.",
+        if far(mem) || far(sw) || ring_far {
+            "does"
+        } else {
+            "does not (it is measured all the same, so the difference can be seen)"
+        }
+    );
+}
+
+/// The scaling curves: table, chart, where each climbs and what stopped each.
+fn scaling_section(o: &mut String, report: &Report) {
+    if report.scaling.is_empty() && report.rows.iter().all(|r| r.scaling.is_none()) {
+        return;
+    }
+    let m = &report.machine;
+    let p = &m.params;
+    o.push_str("\n## Scaling: a ring of N live units\n\n");
+    let _ = writeln!(
+        o,
+        "N units of a style, each suspended until a token arrives and then handing it (plus one) to the next; the measuring end starts every lap by handing the token to unit 0 and ends it when the last unit hands it back. Time per hand-off = a lap's time / N (median of {} repetitions, each at least {} hand-offs in whole laps); at N = 1 a lap is a round trip between the measuring end and the unit. Units that wake each other (threads, processes, green threads, goroutines, tasks) pay one switch per hand-off; the coroutine rows are resumed one by one by the measuring end, so each of their hand-offs is a resume and a suspend. Memory per unit = user space + kernel after the first lap, over N (below a few hundred units it is dominated by page granularity). Each N runs in a fresh process pinned to one CPU. Every unit counts the tokens it is handed and checks each came in its turn. A row stops where the next N would exceed the memory budget ({}) or a system limit, predicted from the last N's measured needs per unit (memory, kernel tasks, mappings, open files), or where a ring could not be made.",
+        p.reps,
+        p.ring_min_handoffs,
+        bytes(p.max_memory_bytes as f64)
+    );
+    if let Some(l) = &m.limits {
+        let _ = writeln!(
+            o,
+            "\nLimits here: kernel.pid_max {}, kernel.threads-max {}, vm.max_map_count {}, open files (ulimit -n) {}, {} tasks alive at the start (a ring may take {:.0}% of the free task ids).",
+            l.pid_max,
+            l.threads_max,
+            l.max_map_count,
+            l.open_files,
+            l.tasks_in_use,
+            100.0 * crate::scaling::TASK_ID_SHARE
+        );
+    }
+    let caches: Vec<String> = m
+        .caches
+        .iter()
+        .map(|c| format!("L{} {}", c.level, bytes(c.size_bytes as f64)))
+        .collect();
+    let _ = writeln!(
+        o,
+        "Data caches: {}; data TLB: {}.\n",
+        if caches.is_empty() {
+            "not readable".to_string()
+        } else {
+            caches.join(", ")
+        },
+        m.tlb_entries.map_or(
+            "not known (cpuid does not say on this CPU)".to_string(),
+            |t| { format!("{t} entries for 4 KiB pages") }
+        )
+    );
+    let mut ns: Vec<u64> = report.scaling.iter().map(|s| s.n).collect();
+    ns.sort_unstable();
+    ns.dedup();
+    o.push_str("Time per hand-off / memory per unit (user + kernel):\n\n| Row |");
+    for n in &ns {
+        let _ = write!(o, " N = {n} |");
+    }
+    o.push_str(" Largest N | Stopped by |\n|---|");
+    for _ in &ns {
+        o.push_str("---|");
+    }
+    o.push_str("---|---|\n");
+    for r in &report.rows {
+        let Some(sc) = &r.scaling else { continue };
+        let _ = write!(o, "| {} |", r.kind.as_str());
+        for n in &ns {
+            match report
+                .scaling
+                .iter()
+                .find(|p| p.kind == r.kind && p.n == *n)
+            {
+                Some(p) => {
+                    let _ = write!(
+                        o,
+                        " {} / {}{} |",
+                        nanos(p.handoff_ns),
+                        bytes(p.total_bytes()),
+                        if p.every_unit_once_per_lap {
+                            ""
+                        } else {
+                            " (**lap check failed**)"
+                        }
+                    );
+                }
+                None => o.push_str(" — |"),
+            }
+        }
+        let _ = writeln!(
+            o,
+            " {} | {} |",
+            sc.largest_n.map_or("—".to_string(), |n| n.to_string()),
+            sc.stopped_by
+        );
+    }
+    o.push_str(
+        "\n![Scaling: time per hand-off and memory per unit against N, log-log](scaling.svg)\n\n",
+    );
+    let failed: Vec<String> = report
+        .scaling
+        .iter()
+        .filter(|p| !p.every_unit_once_per_lap)
+        .map(|p| format!("{} at N = {}", p.kind.as_str(), p.n))
+        .collect();
+    if failed.is_empty() {
+        o.push_str("Every unit was handed the token exactly once per lap, each time in its turn, in every ring.\n\n");
+    } else {
+        let _ = writeln!(
+            o,
+            "**Not every unit was handed the token once per lap** in: {} (those figures are wrong).\n",
+            failed.join(", ")
+        );
+    }
+    o.push_str("Where the cost per hand-off climbs (more than 1.5x its lowest), and what changed there. Page faults and context switches are counted (system-wide, during the timed laps); caches and the TLB are the ring's measured memory and pages set against the CPU's sizes (this VM exposes no hardware cache or TLB counters).\n\n");
+    for r in &report.rows {
+        let Some(sc) = &r.scaling else { continue };
+        let Some(c) = &sc.climb else { continue };
+        let _ = writeln!(
+            o,
+            "- `{}`: lowest {} per hand-off at N = {}; keeps within 1.5x of it up to N = {}{}. {}.",
+            r.kind.as_str(),
+            nanos(c.lowest_ns),
+            c.lowest_n,
+            c.keeps_up_to_n,
+            match c.climbs_from_n {
+                Some(n) => format!(
+                    "; climbs from N = {n}, to {:.1}x at N = {}",
+                    c.factor_at_largest,
+                    sc.largest_n.unwrap_or(n)
+                ),
+                None => String::new(),
+            },
+            upper_first(&c.cause)
+        );
+    }
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
     }
 }
 
@@ -344,6 +617,8 @@ pub fn markdown(report: &Report) -> String {
     o.push_str("\n\"≠article\" marks a cell where this machine disagrees with the article; \"uncertain\" a property whose repetitions disagreed.\n\n");
     memory_section(&mut o, report);
     timing_section(&mut o, report);
+    async_section(&mut o, report);
+    scaling_section(&mut o, report);
     properties_section(&mut o, report);
 
     o.push_str("\n## How each figure was measured\n");
@@ -360,6 +635,7 @@ pub fn markdown(report: &Report) -> String {
             ("Memory (virtual)", &me.virtual_bytes),
             ("Create", &me.create_ns),
             ("Switch", &me.switch_ns),
+            ("Scaling ring", &me.ring),
             ("Managed by OS", &me.managed_by_os),
             ("Own address space", &me.own_address_space),
             ("Pre-emptive", &me.preemptive),

@@ -110,6 +110,9 @@ pub struct Method {
     pub create_ns: String,
     /// What one round trip is, and where its ends ran.
     pub switch_ns: String,
+    /// How the row's scaling ring is built.
+    #[serde(default)]
+    pub ring: String,
     /// The kernel-task experiment and its evidence.
     pub managed_by_os: String,
     /// The address-space experiment and its evidence.
@@ -187,7 +190,8 @@ pub struct Row {
     pub object_bytes: Option<Stat>,
     /// Reserved virtual bytes per live suspended unit.
     pub virtual_bytes: Option<Stat>,
-    /// ns to create, run to first suspension and destroy a unit (placed rows: on one CPU).
+    /// ns to create a unit, run it to its first suspension, resume it to its end and free it
+    /// (placed rows: on one CPU).
     pub create_ns: Option<Timing>,
     /// The same with nothing pinned (placed rows).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +199,10 @@ pub struct Row {
     /// The same on a pooled stack (the stackful row).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub create_pooled_ns: Option<Timing>,
+    /// ns to create on a pooled stack, run to the first suspension and drop while suspended
+    /// (the stackful row: the drop unwinds the stack).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drop_suspended_ns: Option<Timing>,
     /// ns per round trip (two switches); placed rows: both ends pinned to one CPU.
     pub switch_ns: Option<Timing>,
     /// The same with the ends pinned to two different CPUs.
@@ -224,6 +232,9 @@ pub struct Row {
     pub article: Article,
     /// How each figure was measured.
     pub method: Method,
+    /// How far the row's scaling ring went and how its cost grew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<crate::scaling::RowScaling>,
     /// Why the row was not measured, if it was not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
@@ -250,4 +261,7 @@ pub struct Report {
     pub machine: Machine,
     /// One row per kind, in table order.
     pub rows: Vec<Row>,
+    /// The scaling curves: every row's ring at every N it reached.
+    #[serde(default)]
+    pub scaling: Vec<crate::scaling::ScalingPoint>,
 }

@@ -7,10 +7,11 @@
 //! shared airlock), the change in this process's `VmRSS` / `VmSize` per unit, and the kernel's.
 
 use super::{
-    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
-    size_of_unit, spin_for, time_chained,
+    MARK, Resumed, Style, driven_ring, live_units_memory, managed_on_caller_thread, ns_since,
+    preempt_sample, size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
+use crate::ring::{RingPlan, RingSample, STOP, UnitCount};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -44,6 +45,28 @@ pub fn accumulator(seed: u64) -> Gen<u64, u64, impl Future<Output = ()>> {
     })
 }
 
+/// The unit of the creation figures: yields `seed + 1` at its first suspension, then returns what
+/// it is resumed with.
+pub fn once(seed: u64) -> Gen<u64, u64, impl Future<Output = u64>> {
+    Gen::new(move |co: Co<u64, u64>| async move { co.yield_(seed.wrapping_add(1)).await })
+}
+
+/// A unit of the scaling ring: started once (genawaiter drops the first resume argument), then
+/// takes each token as unit `place` of `n` and yields the next one, until [`STOP`], when it
+/// returns its counts.
+fn ring_unit(place: u64, n: u64) -> Gen<u64, u64, impl Future<Output = UnitCount>> {
+    Gen::new(move |co: Co<u64, u64>| async move {
+        let mut c = UnitCount::default();
+        let mut t = co.yield_(0).await;
+        loop {
+            if t == STOP {
+                return c;
+            }
+            t = co.yield_(c.take(t, place, n)).await;
+        }
+    })
+}
+
 /// Resumes `g` with `x` and returns what it yields.
 fn step<F: Future<Output = ()>>(g: &mut Gen<u64, u64, F>, x: u64) -> Result<u64> {
     match g.resume_with(x) {
@@ -67,10 +90,18 @@ impl Style for Genawaiter {
 
     fn create(plan: &Plan) -> Result<TimingSample> {
         time_chained(plan, |x| {
-            let mut u = accumulator(x);
-            let y = step(black_box(&mut u), 1)?.wrapping_add(1);
-            drop(black_box(u));
-            Ok(y)
+            let mut u = once(x);
+            let u = black_box(&mut u);
+            // to the first suspension (genawaiter drops the first resume argument: it only
+            // starts the generator), then once more so that it returns
+            let y = match u.resume_with(0) {
+                GeneratorState::Yielded(y) => y,
+                GeneratorState::Complete(_) => bail!("the unit completed before suspending"),
+            };
+            match u.resume_with(y) {
+                GeneratorState::Complete(r) => Ok(r),
+                GeneratorState::Yielded(_) => bail!("the unit suspended a second time"),
+            }
         })
     }
 
@@ -80,6 +111,22 @@ impl Style for Genawaiter {
         // the first resume only starts the generator
         step(h, 0)?;
         time_chained(plan, |x| step(h, x))
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        driven_ring(
+            plan,
+            |place| {
+                let mut u = ring_unit(place, plan.n);
+                // started: suspended at its first yield_, waiting for a token
+                u.resume_with(0);
+                Ok(u)
+            },
+            |u, t| match u.resume_with(t) {
+                GeneratorState::Yielded(y) => Resumed::Yielded(y),
+                GeneratorState::Complete(c) => Resumed::Returned(c),
+            },
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

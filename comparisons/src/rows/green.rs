@@ -11,8 +11,12 @@
 //! trip cannot be kept on two CPUs. Both ends on one CPU is a runtime of one worker in a fresh
 //! process pinned to one CPU ([`Style::fresh_runtime`]); unpinned is the default runtime.
 
-use super::{MARK, MemReading, Style, managed_sample, ns_since, preempt_threaded, tasks_now};
+use super::{
+    MARK, MemReading, Style, Wake, create_parked, managed_sample, ns_since, parked_ring,
+    preempt_threaded, tasks_now,
+};
 use crate::placement::{CpuCheck, Ends, Placement};
+use crate::ring::{RingPlan, RingSample};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, time_ops};
@@ -100,6 +104,43 @@ fn release(hs: Held, go: &AtomicBool) -> Result<()> {
     Ok(())
 }
 
+/// From inside a may coroutine, one creation run to its end: see [`create_parked`].
+fn create_run_finish(x: u64) -> Result<u64> {
+    create_parked(
+        x,
+        may::coroutine::current(),
+        may::coroutine::park,
+        |body| {
+            let h = spawn(body)?;
+            let waker = h.coroutine().clone();
+            Ok((h, waker))
+        },
+        join,
+    )
+}
+
+impl Wake for may::coroutine::Coroutine {
+    fn wake(&self) {
+        self.unpark();
+    }
+}
+
+/// The scaling ring, run from inside a may coroutine (so that the measuring end parks as a
+/// coroutine, not as a blocked worker thread).
+fn ring_in_coroutine(plan: &RingPlan) -> Result<RingSample> {
+    parked_ring(
+        plan,
+        may::coroutine::current(),
+        may::coroutine::park,
+        |slots, place, n| {
+            let h = spawn(move || slots.unit(place, n, may::coroutine::park))?;
+            let waker = h.coroutine().clone();
+            Ok((h, waker))
+        },
+        join,
+    )
+}
+
 /// Number of `may` worker threads.
 pub fn workers() -> usize {
     may::config().get_workers()
@@ -138,13 +179,7 @@ impl Style for GreenThread {
         // blocking an OS thread
         let plan = *plan;
         let driver = spawn_with(None, Some(DRIVER_STACK), move || {
-            time_ops(&plan, |n| {
-                for _ in 0..n {
-                    join(spawn(|| std::hint::black_box(1u64))?)?;
-                }
-                Ok(())
-            })
-            .map_err(|e| format!("{e:#}"))
+            super::time_chained(&plan, create_run_finish).map_err(|e| format!("{e:#}"))
         })?;
         join(driver)?.map_err(|e| anyhow!(e))
     }
@@ -200,6 +235,21 @@ impl Style for GreenThread {
         (placement == Placement::CrossCpu).then_some(
             "may runs a woken coroutine on the worker that woke it, so the two ends of a round trip cannot be kept on two CPUs (how often they were apart unpinned is in switch_unpinned_ns)",
         )
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        // start the runtime first, so its worker threads are no part of the ring's figures
+        start_runtime()?;
+        let plan = *plan;
+        let driver = spawn_with(None, Some(DRIVER_STACK), move || {
+            ring_in_coroutine(&plan).map_err(|e| format!("{e:#}"))
+        })?;
+        join(driver)?.map_err(|e| anyhow!(e))
+    }
+
+    fn ring_workers() -> Option<usize> {
+        // one CPU, one worker: as for the round trips on one CPU
+        Some(1)
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

@@ -6,6 +6,7 @@ use crate::kind::Kind;
 use crate::noise;
 use crate::params::Params;
 use crate::placement::{Ends, Placement};
+use crate::ring::{RingPlan, RingSample};
 use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Samples, Scheduler};
 use crate::stats::repeat;
 use crate::timing::{Plan, TimingSample};
@@ -14,6 +15,7 @@ use common::affinity;
 use common::alloc_count::CountingAlloc;
 use std::time::Duration;
 
+pub mod async_task;
 pub mod genawaiter;
 pub mod green;
 pub mod process;
@@ -43,11 +45,18 @@ pub trait Style {
     /// cost per unit: user space by the OS's accounting, kernel system-wide, and the object where
     /// it applies.
     fn memory(count: usize) -> Result<MemSample>;
-    /// Times creating a unit, running it to its first suspension and destroying it. The calling
-    /// thread may be pinned; units it makes inherit the pin.
+    /// Times creating a unit, running it to its first suspension, resuming it once more so that
+    /// it runs to its end, and freeing it: the same work in every row. The calling thread may be
+    /// pinned; units it makes inherit the pin.
     fn create(plan: &Plan) -> Result<TimingSample>;
     /// The same on a pooled stack, for rows that have one.
     fn create_pooled(_plan: &Plan) -> Result<Option<TimingSample>> {
+        Ok(None)
+    }
+    /// Times creating a unit (on a pooled stack), running it to its first suspension and dropping
+    /// it while suspended, for rows where that costs work of its own (a stackful coroutine's
+    /// stack is unwound).
+    fn drop_suspended(_plan: &Plan) -> Result<Option<TimingSample>> {
         Ok(None)
     }
     /// Times round trips (two switches) between two units, each output fed into the next input.
@@ -64,6 +73,14 @@ pub trait Style {
     fn configure_runtime(_workers: usize) {}
     /// Why this row cannot place its ends as `placement` says, if it cannot.
     fn unplaceable(_placement: Placement) -> Option<&'static str> {
+        None
+    }
+    /// Builds the scaling ring of `plan.n` units of this style in this process and times it (see
+    /// [`crate::ring`]); a ring whose units could not all be made comes back with `stopped`.
+    fn ring(plan: &RingPlan) -> Result<RingSample>;
+    /// Worker threads the row's runtime gets for the ring, which runs on one CPU (`None`: its
+    /// default).
+    fn ring_workers() -> Option<usize> {
         None
     }
     /// Holds `units` live units at once and counts the kernel threads and child processes of
@@ -195,6 +212,9 @@ pub fn measure<S: Style>(ctx: Ctx<'_>) -> Result<Samples> {
         let (c, n) = noise::during(|| S::create_pooled(&create_plan));
         noted(&mut s, "create_pooled", n);
         s.create_pooled_ns = c.context("create on a pooled stack")?;
+        let (c, n) = noise::during(|| S::drop_suspended(&create_plan));
+        noted(&mut s, "drop_suspended", n);
+        s.drop_suspended_ns = c.context("drop while suspended")?;
     } else {
         for placement in Placement::ALL {
             if let Some(why) = S::unplaceable(placement) {
@@ -563,4 +583,239 @@ pub(crate) fn spin_for(spin: Duration, started: impl FnOnce(u64)) -> u64 {
         now = crate::timing::mono_ns();
     }
     now
+}
+
+/// Something that wakes a parked unit of the scaling ring (a thread, a `may` coroutine).
+pub(crate) trait Wake: Send + Sync {
+    /// Wakes the unit (if it is parked; otherwise its next park returns at once).
+    fn wake(&self);
+}
+
+impl Wake for std::thread::Thread {
+    fn wake(&self) {
+        self.unpark();
+    }
+}
+
+/// One place of a ring of parked units: its token (or [`crate::ring::EMPTY`]) and how to wake
+/// the unit that waits on it.
+pub(crate) struct Slot<W> {
+    token: std::sync::atomic::AtomicU64,
+    waker: std::sync::OnceLock<W>,
+}
+
+/// The places of a ring of `n` units that park until their token arrives, plus one (the last)
+/// for the measuring end: each unit waits on its own slot and passes the token to the next.
+pub(crate) struct Slots<W> {
+    slots: Vec<Slot<W>>,
+}
+
+impl<W: Wake> Slots<W> {
+    /// `n` units' places and the measuring end's.
+    pub(crate) fn new(n: u64) -> Slots<W> {
+        Slots {
+            slots: (0..=n)
+                .map(|_| Slot {
+                    token: std::sync::atomic::AtomicU64::new(crate::ring::EMPTY),
+                    waker: std::sync::OnceLock::new(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Records how to wake the unit at `place` (before any token is passed).
+    pub(crate) fn set_waker(&self, place: u64, w: W) {
+        let _ = self.slots[place as usize].waker.set(w);
+    }
+
+    /// Puts `token` in `place` and wakes its unit.
+    pub(crate) fn pass(&self, place: u64, token: u64) {
+        let s = &self.slots[place as usize];
+        s.token.store(token, std::sync::atomic::Ordering::Release);
+        if let Some(w) = s.waker.get() {
+            w.wake();
+        }
+    }
+
+    /// Waits (with `park`) until `place` holds a token, and takes it.
+    pub(crate) fn wait(&self, place: u64, park: impl Fn()) -> u64 {
+        let s = &self.slots[place as usize];
+        loop {
+            let t = s
+                .token
+                .swap(crate::ring::EMPTY, std::sync::atomic::Ordering::AcqRel);
+            if t != crate::ring::EMPTY {
+                return t;
+            }
+            park();
+        }
+    }
+
+    /// The life of unit `place` of `n`: takes each token, passes the next one on, and on
+    /// [`crate::ring::STOP`] passes that on and returns its counts.
+    pub(crate) fn unit(&self, place: u64, n: u64, park: impl Fn()) -> crate::ring::UnitCount {
+        let mut c = crate::ring::UnitCount::default();
+        loop {
+            let t = self.wait(place, &park);
+            if t == crate::ring::STOP {
+                self.pass(place + 1, crate::ring::STOP);
+                return c;
+            }
+            self.pass(place + 1, c.take(t, place, n));
+        }
+    }
+
+    /// The measuring end's lap: hands `token` to unit 0 and waits until the last unit hands the
+    /// token back.
+    pub(crate) fn lap(&self, token: u64, n: u64, park: impl Fn()) -> u64 {
+        self.pass(0, token);
+        self.wait(n, park)
+    }
+}
+
+/// The ring of units that park until their token arrives (threads, `may` coroutines), run by
+/// the calling unit, `me`, which parks with `park` too: `spawn(slots, place, n)` starts unit
+/// `place` (living [`Slots::unit`]) and returns its handle and waker, `join` waits for a unit's
+/// end and takes its counts.
+pub(crate) fn parked_ring<W: Wake, H>(
+    plan: &RingPlan,
+    me: W,
+    park: fn(),
+    mut spawn: impl FnMut(std::sync::Arc<Slots<W>>, u64, u64) -> Result<(H, W)>,
+    mut join: impl FnMut(H) -> Result<crate::ring::UnitCount>,
+) -> Result<RingSample> {
+    use crate::ring::{RingMeter, STOP, Visits, rss};
+    let n = plan.n;
+    let mut meter = RingMeter::start(plan, rss()?)?;
+    let slots: std::sync::Arc<Slots<W>> = std::sync::Arc::new(Slots::new(n));
+    slots.set_waker(n, me);
+    let mut hs = Vec::with_capacity(n as usize);
+    let mut stop = None;
+    for place in 0..n {
+        match spawn(slots.clone(), place, n) {
+            Ok((h, w)) => {
+                slots.set_waker(place, w);
+                hs.push(h);
+            }
+            Err(e) => {
+                stop = Some((place, format!("{e:#} after {place} units")));
+                break;
+            }
+        }
+        if let Err(why) = meter.check(place + 1) {
+            stop = Some((place + 1, why));
+            break;
+        }
+    }
+    if let Some((made, why)) = stop {
+        // the stop token ends every unit made so far (the last one passes it to no one)
+        slots.pass(0, STOP);
+        for h in hs {
+            join(h)?;
+        }
+        return Ok(meter.stopped(made, why));
+    }
+    let lap = |t: u64| -> Result<u64> { Ok(slots.lap(t, n, park)) };
+    let token = lap(0)?;
+    meter.made(rss()?)?;
+    meter.time_laps(token, lap)?;
+    slots.lap(STOP, n, park);
+    let mut visits = Visits::default();
+    for h in hs {
+        visits.add(join(h)?);
+    }
+    Ok(meter.finish(visits))
+}
+
+/// What resuming a unit of a driven ring gave.
+pub(crate) enum Resumed {
+    /// It suspended with this token for the next unit.
+    Yielded(u64),
+    /// It returned (after the stop token) with its counts.
+    Returned(crate::ring::UnitCount),
+}
+
+/// The ring of units the measuring end resumes in ring order (the coroutine rows): `make(place)`
+/// makes unit `place` and runs it to its first suspension (an error stops the ring, with the
+/// reason), `resume(unit, token)` resumes it with a token.
+pub(crate) fn driven_ring<U>(
+    plan: &RingPlan,
+    mut make: impl FnMut(u64) -> Result<U>,
+    mut resume: impl FnMut(&mut U, u64) -> Resumed,
+) -> Result<RingSample> {
+    use crate::ring::{RingMeter, STOP, Visits, rss};
+    let n = plan.n;
+    let mut meter = RingMeter::start(plan, rss()?)?;
+    let mut units = Vec::with_capacity(n as usize);
+    for place in 0..n {
+        match make(place) {
+            Ok(u) => units.push(u),
+            Err(e) => return Ok(meter.stopped(place, format!("{e:#} after {place} units"))),
+        }
+        if let Err(why) = meter.check(place + 1) {
+            return Ok(meter.stopped(place + 1, why));
+        }
+    }
+    let mut lap = |mut t: u64| -> Result<u64> {
+        for u in units.iter_mut() {
+            t = match resume(u, t) {
+                Resumed::Yielded(y) => y,
+                Resumed::Returned(_) => bail!("a ring unit ended before the stop token"),
+            };
+        }
+        Ok(t)
+    };
+    let token = lap(0)?;
+    meter.made(rss()?)?;
+    meter.time_laps(token, &mut lap)?;
+    let mut visits = Visits::default();
+    for mut u in units {
+        match resume(&mut u, STOP) {
+            Resumed::Returned(c) => visits.add(c),
+            Resumed::Yielded(_) => bail!("a ring unit went on after the stop token"),
+        }
+    }
+    Ok(meter.finish(visits))
+}
+
+/// What a unit made by [`create_parked`] and its creator share: the value it hands back at its
+/// first suspension (0 until then) and whether it was resumed.
+#[derive(Default)]
+pub(crate) struct Handback {
+    handed: std::sync::atomic::AtomicU64,
+    resumed: std::sync::atomic::AtomicBool,
+}
+
+/// One creation of a unit that parks (a thread, a `may` coroutine), run to its end: `spawn(body)`
+/// starts a unit running `body` and returns its handle and waker; the unit hands back `x + 1` and
+/// suspends (parks) until resumed, the creator (`me`, parking with `park`) takes the value,
+/// resumes it so that it returns, and `join`s it. Returns the value handed back.
+pub(crate) fn create_parked<W: Wake + 'static, H>(
+    x: u64,
+    me: W,
+    park: fn(),
+    spawn: impl FnOnce(Body) -> Result<(H, W)>,
+    join: impl FnOnce(H) -> Result<()>,
+) -> Result<u64> {
+    use std::sync::atomic::Ordering;
+    let shared = std::sync::Arc::new(Handback::default());
+    let s = shared.clone();
+    let value = x.wrapping_add(1).max(1);
+    let (h, unit) = spawn(Box::new(move || {
+        s.handed.store(value, Ordering::Release);
+        me.wake();
+        // the first suspension: parked until resumed
+        while !s.resumed.load(Ordering::Acquire) {
+            park();
+        }
+    }))?;
+    let mut handed = shared.handed.load(Ordering::Acquire);
+    while handed == 0 {
+        park();
+        handed = shared.handed.load(Ordering::Acquire);
+    }
+    shared.resumed.store(true, Ordering::Release);
+    unit.wake();
+    join(h)?;
+    Ok(handed)
 }

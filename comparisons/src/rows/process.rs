@@ -15,14 +15,17 @@
 use super::{MARK, Style, managed_sample, ns_since, preempt_sample, spin_for, tasks_now};
 use crate::placement::{CpuCheck, Ends};
 use crate::procfs;
+use crate::ring::{RingMeter, RingPlan, RingSample, STOP, UnitCount, Visits};
 use crate::samples::{KernelPerUnit, ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::{
-    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all_raw,
+    Pipe, close_in_child, fork_with, gettid, read_exact, read_exact_raw, wait, write_all,
+    write_all_raw,
 };
 use crate::timing::{Plan, TimingSample, mono_ns, time_ops};
 use crate::work::cpu_work;
 use anyhow::{Context, Result, bail};
 use common::affinity;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -122,6 +125,127 @@ fn process_round_trips(plan: &Plan, ends: Ends) -> Result<TimingSample> {
     })
 }
 
+/// A unit of the process ring, in the forked child: reads each token from `from`, writes the
+/// next one to `to`; on the stop token passes it on, writes its counts to `counts` and ends.
+/// Async-signal-safe: reads, writes and arithmetic.
+fn ring_child(
+    from: BorrowedFd<'_>,
+    to: BorrowedFd<'_>,
+    counts: BorrowedFd<'_>,
+    place: u64,
+    n: u64,
+) -> i32 {
+    let mut c = UnitCount::default();
+    let mut b = [0u8; 8];
+    loop {
+        if !read_exact_raw(from, &mut b) {
+            return 1;
+        }
+        let t = u64::from_ne_bytes(b);
+        if t == STOP {
+            let mut out = [0u8; 16];
+            out[..8].copy_from_slice(&c.visits.to_ne_bytes());
+            out[8..].copy_from_slice(&c.errors.to_ne_bytes());
+            let passed = write_all_raw(to, &STOP.to_ne_bytes());
+            return i32::from(!(passed && write_all_raw(counts, &out)));
+        }
+        if !write_all_raw(to, &c.take(t, place, n).to_ne_bytes()) {
+            return 1;
+        }
+    }
+}
+
+/// User space of this process and `children`: the sum of their PSS.
+fn pss_with(children: &[i32]) -> Result<f64> {
+    let mut total = procfs::pss(None)? as f64;
+    for &p in children {
+        total += procfs::pss(Some(p))? as f64;
+    }
+    Ok(total)
+}
+
+/// The process ring: child `i` reads the token from pipe `i` and writes the next one to pipe
+/// `i + 1`; the measuring process writes to pipe 0 and reads pipe N.
+fn process_ring(plan: &RingPlan) -> Result<RingSample> {
+    let n = plan.n;
+    let mut meter = RingMeter::start(plan, procfs::pss(None)? as f64)?;
+    let counts = Pipe::new()?;
+    let cw = counts.writer()?;
+    let (mut from, first) = Pipe::new()?.into_ends();
+    let first = first.context("a new pipe's write end")?;
+    let mut pids = Vec::with_capacity(n as usize);
+    let mut stop = None;
+    for place in 0..n {
+        let (next_read, next_write) = Pipe::new()?.into_ends();
+        let next_write = next_write.context("a new pipe's write end")?;
+        let (f, nr, nw, fw, cr) = (
+            from.as_fd(),
+            next_read.as_fd(),
+            next_write.as_fd(),
+            first.as_fd(),
+            counts.reader(),
+        );
+        // SAFETY: the child closes descriptors, reads and writes pipes and counts: async-signal-safe
+        // calls only.
+        let forked = unsafe {
+            fork_with(move || {
+                // SAFETY: this child never uses its copies of these again: the ring's first
+                // write end, the next pipe's read end and the counts' read end belong to others
+                // (and the first write end must be closed in every child, so that closing the
+                // parent's copy ends the ring).
+                close_in_child(nr);
+                close_in_child(cr);
+                close_in_child(fw);
+                ring_child(f, nw, cw, place, n)
+            })
+        };
+        match forked {
+            Ok(p) => pids.push(p),
+            Err(e) => {
+                stop = Some((place, format!("{e:#} after {place} processes")));
+                break;
+            }
+        }
+        // this process keeps only the ring's first write end and the next pipe's read end
+        from = next_read;
+        if let Err(why) = meter.check(place + 1) {
+            stop = Some((place + 1, why));
+            break;
+        }
+    }
+    if let Some((made, why)) = stop {
+        // closing the ring's first write end ends child 0 (end of file), whose end ends the next
+        drop(first);
+        for p in pids {
+            wait(p)?;
+        }
+        return Ok(meter.stopped(made, why));
+    }
+    let lap = |t: u64| -> Result<u64> {
+        write_all(first.as_fd(), &t.to_ne_bytes())?;
+        let mut b = [0u8; 8];
+        read_exact(from.as_fd(), &mut b)?;
+        Ok(u64::from_ne_bytes(b))
+    };
+    let token = lap(0)?;
+    meter.made(pss_with(&pids)?)?;
+    meter.time_laps(token, lap)?;
+    lap(STOP)?;
+    let mut visits = Visits::default();
+    let mut b = [0u8; 16];
+    for _ in 0..n {
+        read_exact(counts.reader(), &mut b)?;
+        visits.add(UnitCount {
+            visits: u64::from_ne_bytes(b[..8].try_into().unwrap_or_default()),
+            errors: u64::from_ne_bytes(b[8..].try_into().unwrap_or_default()),
+        });
+    }
+    for p in pids {
+        wait(p)?;
+    }
+    Ok(meter.finish(visits))
+}
+
 impl Style for Process {
     fn scheduler() -> Scheduler {
         Scheduler::Kernel
@@ -168,22 +292,35 @@ impl Style for Process {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        let p = Pipe::new()?;
-        let w = p.writer()?;
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                // SAFETY: the child only writes to a pipe.
-                let pid = unsafe { fork_with(move || i32::from(!write_all_raw(w, b"x"))) }?;
-                let mut b = [0u8; 1];
-                read_exact(p.reader(), &mut b)?;
-                wait(pid)?;
-            }
-            Ok(())
+        let handed = Pipe::new()?;
+        let resume = Pipe::new()?;
+        let (hw, rr) = (handed.writer()?, resume.reader());
+        super::time_chained(plan, |x| {
+            // SAFETY: the child only writes to and reads from pipes.
+            let pid = unsafe {
+                fork_with(move || {
+                    // hands back x + 1, then suspends (blocked in read) until resumed
+                    if !write_all_raw(hw, &x.wrapping_add(1).to_ne_bytes()) {
+                        return 1;
+                    }
+                    let mut b = [0u8; 1];
+                    i32::from(!read_exact_raw(rr, &mut b))
+                })
+            }?;
+            let mut b = [0u8; 8];
+            read_exact(handed.reader(), &mut b)?;
+            write_all(resume.writer()?, b"r")?;
+            wait(pid)?;
+            Ok(u64::from_ne_bytes(b))
         })
     }
 
     fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
         process_round_trips(plan, ends)
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        process_ring(plan)
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

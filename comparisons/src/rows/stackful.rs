@@ -4,15 +4,17 @@
 //!
 //! Memory is the change in this process's `VmRSS` and `VmSize` while the coroutines are suspended,
 //! divided by their count, with the object (`size_of` the coroutine handle plus its heap) and the
-//! kernel's part (page tables and memory-map structures for every stack) beside it. Destroying a
-//! suspended coroutine unwinds its stack, which the creation figures include; they are given for a
-//! freshly mapped stack and for one from a warm [`StackPool`].
+//! kernel's part (page tables and memory-map structures for every stack) beside it. Creation runs
+//! the unit to its first suspension and resumes it once more so that it returns, on a freshly
+//! mapped stack and on one from a warm [`StackPool`]; dropping a coroutine while it is suspended
+//! (which unwinds its stack) is timed apart, as its own figure.
 
 use super::{
-    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample, spin_for,
-    time_chained,
+    MARK, Resumed, Style, driven_ring, live_units_memory, managed_on_caller_thread, ns_since,
+    preempt_sample, spin_for, time_chained,
 };
 use crate::placement::Ends;
+use crate::ring::{RingPlan, RingSample, STOP, UnitCount};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -66,6 +68,36 @@ fn step<S: Stack>(u: &mut Coroutine<u64, u64, u64, S>, x: u64) -> Result<u64> {
     }
 }
 
+/// The unit of the creation figures: yields `x + 1` at its first suspension, then returns what it
+/// is resumed with.
+fn once(y: &Yielder<u64, u64>, x: u64) -> u64 {
+    y.suspend(x.wrapping_add(1))
+}
+
+/// Runs a fresh unit to its first suspension and resumes it once more so that it returns; what it
+/// returned. The unit is then dropped complete: nothing is left on its stack to unwind.
+fn run_to_end<S: Stack>(mut u: Coroutine<u64, u64, u64, S>, x: u64) -> Result<u64> {
+    let y = step(black_box(&mut u), x)?;
+    match u.resume(y) {
+        CoroutineResult::Return(r) => Ok(r),
+        CoroutineResult::Yield(_) => bail!("the unit suspended a second time"),
+    }
+}
+
+/// A unit of the scaling ring: started once (to its first suspension, waiting for a token, so its
+/// stack is in use), then takes each token as unit `place` of `n` and suspends with the next one,
+/// until [`STOP`], when it returns its counts.
+fn ring_unit(y: &Yielder<u64, u64>, place: u64, n: u64) -> UnitCount {
+    let mut c = UnitCount::default();
+    let mut t = y.suspend(0);
+    loop {
+        if t == STOP {
+            return c;
+        }
+        t = y.suspend(c.take(t, place, n));
+    }
+}
+
 /// Runs coroutines round-robin on this thread until all return.
 fn round_robin(units: &mut [Unit]) {
     let mut live = units.len();
@@ -95,20 +127,27 @@ impl Style for Stackful {
 
     fn create(plan: &Plan) -> Result<TimingSample> {
         time_chained(plan, |x| {
-            let mut u = accumulator()?;
-            let y = step(black_box(&mut u), x)?.wrapping_add(1);
-            // dropped while suspended: corosensei unwinds the stack, then unmaps it
-            drop(black_box(u));
-            Ok(y)
+            // returns, then the stack is unmapped
+            run_to_end(Coroutine::with_stack(stack()?, once), x)
         })
     }
 
     fn create_pooled(plan: &Plan) -> Result<Option<TimingSample>> {
         let mut pool = StackPool::new(STACK_BYTES);
         time_chained(plan, |x| {
-            let mut u = pool.coroutine(accumulate).context("a pooled stack")?;
-            let y = step(black_box(&mut u), x)?.wrapping_add(1);
-            // unwinds the suspended stack and puts it back in the pool
+            // returns, then the stack goes back to the pool
+            run_to_end(pool.coroutine(once).context("a pooled stack")?, x)
+        })
+        .map(Some)
+    }
+
+    fn drop_suspended(plan: &Plan) -> Result<Option<TimingSample>> {
+        let mut pool = StackPool::new(STACK_BYTES);
+        time_chained(plan, |x| {
+            let mut u = pool.coroutine(once).context("a pooled stack")?;
+            let y = step(black_box(&mut u), x)?;
+            // dropped while suspended: corosensei unwinds the stack (a forced unwind), then the
+            // stack goes back to the pool
             drop(black_box(u));
             Ok(y)
         })
@@ -119,6 +158,29 @@ impl Style for Stackful {
         let mut u = accumulator()?;
         let h = black_box(&mut u);
         time_chained(plan, |x| step(h, x))
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        // pooled stacks: many stacks per mapping, so a big ring does not run out of mappings
+        let mut pool = StackPool::new(STACK_BYTES);
+        let n = plan.n;
+        driven_ring(
+            plan,
+            |place| {
+                let mut u = pool
+                    .coroutine(move |y: &Yielder<u64, u64>, _start| ring_unit(y, place, n))
+                    .context("a pooled stack")?;
+                // started: suspended at its first suspend, its stack in use
+                if !matches!(u.resume(0), CoroutineResult::Yield(_)) {
+                    bail!("a ring unit ended before its first token");
+                }
+                Ok(u)
+            },
+            |u, t| match u.resume(t) {
+                CoroutineResult::Yield(y) => Resumed::Yielded(y),
+                CoroutineResult::Return(c) => Resumed::Returned(c),
+            },
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

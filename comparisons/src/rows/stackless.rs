@@ -10,10 +10,11 @@
 //! `VmSize` per unit (which includes the allocator's per-block overhead), and the kernel's.
 
 use super::{
-    MARK, Style, live_units_memory, managed_on_caller_thread, ns_since, preempt_sample,
-    size_of_unit, spin_for, time_chained,
+    MARK, Resumed, Style, driven_ring, live_units_memory, managed_on_caller_thread, ns_since,
+    preempt_sample, size_of_unit, spin_for, time_chained,
 };
 use crate::placement::Ends;
+use crate::ring::{RingPlan, RingSample, STOP, UnitCount};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, mono_ns};
@@ -46,6 +47,13 @@ pub fn accumulator(seed: u64) -> impl Coroutine<u64, Yield = u64, Return = ()> {
     }
 }
 
+/// The unit of the creation figures: yields `x + 1` at its first suspension, then returns what it
+/// is resumed with.
+pub fn once() -> impl Coroutine<u64, Yield = u64, Return = u64> {
+    #[coroutine]
+    move |x: u64| yield x.wrapping_add(1)
+}
+
 /// A coroutine as a scheduler holds it.
 pub type Boxed<R> = Pin<Box<dyn Coroutine<u64, Yield = u64, Return = R>>>;
 
@@ -59,6 +67,31 @@ fn step(u: &mut Boxed<()>, x: u64) -> Result<u64> {
     match u.as_mut().resume(x) {
         CoroutineState::Yielded(y) => Ok(y),
         CoroutineState::Complete(()) => bail!("the accumulator completed"),
+    }
+}
+
+/// A unit of the scaling ring: started once (to its first suspension, waiting for a token), then
+/// takes each token as unit `place` of `n` and yields the next one, until [`STOP`], when it
+/// returns its counts.
+fn ring_unit(place: u64, n: u64) -> impl Coroutine<u64, Yield = u64, Return = UnitCount> {
+    #[coroutine]
+    move |_start: u64| {
+        let mut c = UnitCount::default();
+        let mut t = yield 0;
+        loop {
+            if t == STOP {
+                return c;
+            }
+            t = yield c.take(t, place, n);
+        }
+    }
+}
+
+/// Resumes `u` with `x` and returns what it yields, whatever it returns at its end.
+fn step_any<R>(u: &mut Boxed<R>, x: u64) -> Result<u64> {
+    match u.as_mut().resume(x) {
+        CoroutineState::Yielded(y) => Ok(y),
+        CoroutineState::Complete(_) => bail!("a ring unit ended before the stop token"),
     }
 }
 
@@ -91,10 +124,18 @@ impl Style for Stackless {
 
     fn create(plan: &Plan) -> Result<TimingSample> {
         time_chained(plan, |x| {
-            let mut u = black_box(boxed_accumulator(x));
-            let y = step(&mut u, 1)?;
+            let mut u: Boxed<u64> = black_box(Box::pin(once()));
+            // to the first suspension, then once more so that it returns
+            let y = match u.as_mut().resume(x) {
+                CoroutineState::Yielded(y) => y,
+                CoroutineState::Complete(_) => bail!("the unit completed before suspending"),
+            };
+            let r = match u.as_mut().resume(y) {
+                CoroutineState::Complete(r) => r,
+                CoroutineState::Yielded(_) => bail!("the unit suspended a second time"),
+            };
             drop(black_box(u));
-            Ok(y)
+            Ok(r)
         })
     }
 
@@ -102,6 +143,22 @@ impl Style for Stackless {
         let mut u = boxed_accumulator(0);
         let h = black_box(&mut u);
         time_chained(plan, |x| step(h, x))
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        driven_ring(
+            plan,
+            |place| {
+                let mut u: Boxed<UnitCount> = Box::pin(ring_unit(place, plan.n));
+                // started: suspended at its first yield, waiting for a token
+                step_any(&mut u, 0)?;
+                Ok(u)
+            },
+            |u, t| match u.as_mut().resume(t) {
+                CoroutineState::Yielded(y) => Resumed::Yielded(y),
+                CoroutineState::Complete(c) => Resumed::Returned(c),
+            },
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {

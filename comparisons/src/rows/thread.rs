@@ -7,9 +7,11 @@
 //! with the kernel's own memory for them (`KernelStack`, `PageTables`, `SUnreclaim`) beside it.
 
 use super::{
-    MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_threaded, tasks_now,
+    MARK, MemReading, Style, cores, create_parked, managed_sample, ns_since, parked_ring,
+    preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends};
+use crate::ring::{RingPlan, RingSample};
 use crate::samples::{ManagedSample, MemSample, PreemptSample, Scheduler};
 use crate::sys::gettid;
 use crate::timing::{Plan, TimingSample, time_ops};
@@ -102,6 +104,21 @@ fn release(hs: Held, gate: &Gate) -> Result<()> {
     Ok(())
 }
 
+/// One creation run to its end: see [`create_parked`].
+fn create_run_finish(x: u64) -> Result<u64> {
+    create_parked(
+        x,
+        thread::current(),
+        thread::park,
+        |body| {
+            let h = spawn(body)?;
+            let waker = h.thread().clone();
+            Ok((h, waker))
+        },
+        join,
+    )
+}
+
 /// Round trips with an echo thread on `ends.other`, each reply fed into the next request.
 pub fn thread_round_trips(plan: &Plan, ends: Ends) -> Result<TimingSample> {
     let mut echo = ThreadEcho::spawn(ends.other).context("spawning the echo thread")?;
@@ -157,16 +174,25 @@ impl Style for OsThread {
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
-        time_ops(plan, |n| {
-            for _ in 0..n {
-                join(spawn(|| std::hint::black_box(1u64))?)?;
-            }
-            Ok(())
-        })
+        super::time_chained(plan, create_run_finish)
     }
 
     fn switch(plan: &Plan, ends: Ends) -> Result<TimingSample> {
         thread_round_trips(plan, ends)
+    }
+
+    fn ring(plan: &RingPlan) -> Result<RingSample> {
+        parked_ring(
+            plan,
+            thread::current(),
+            thread::park,
+            |slots, place, n| {
+                let h = spawn(move || slots.unit(place, n, thread::park))?;
+                let waker = h.thread().clone();
+                Ok((h, waker))
+            },
+            join,
+        )
     }
 
     fn managed(units: usize) -> Result<ManagedSample> {
