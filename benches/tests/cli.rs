@@ -2,9 +2,9 @@
 //! message, a missing input says what is missing, and a closed stdout is an error (exit 1), not a
 //! panic. The examples are found where `cargo test` builds them, next to this test's directory.
 
+use common::exit_checks::{Closed, fails_with, run, run_with_closed};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 const REPORT: &str = env!("CARGO_BIN_EXE_report");
 
@@ -22,36 +22,6 @@ fn example(name: &str) -> PathBuf {
         path.display()
     );
     path
-}
-
-fn run(program: &Path, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the program starts")
-}
-
-/// Runs `program` and checks it exits with `code` and says `message` on stderr.
-fn fails_with(program: &Path, args: &[&str], code: i32, message: &str) {
-    let out = run(program, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(code), "{args:?}: {stderr}");
-    assert!(stderr.contains(message), "{args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
-}
-
-/// Runs `program` with its stdout a pipe whose reading end is already closed.
-fn run_with_closed_stdout(program: &Path, args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the program starts")
 }
 
 fn programs() -> [PathBuf; 3] {
@@ -119,7 +89,7 @@ fn pipeline_profile_runs_every_work() {
 
 #[test]
 fn pipeline_ratio_reports_a_closed_stdout() {
-    let out = run_with_closed_stdout(&example("pipeline_ratio"), &["300", "1"]);
+    let out = run_with_closed(example("pipeline_ratio"), &["300", "1"], Closed::Stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error: writing the report"), "{stderr}");
@@ -190,7 +160,11 @@ fn report_says_what_is_missing_or_broken() {
 #[test]
 fn report_reports_a_closed_stdout() {
     let dir = criterion_dir("closed", ESTIMATES);
-    let out = run_with_closed_stdout(Path::new(REPORT), &[dir.to_str().expect("a UTF-8 path")]);
+    let out = run_with_closed(
+        REPORT,
+        &[dir.to_str().expect("a UTF-8 path")],
+        Closed::Stdout,
+    );
     fs::remove_dir_all(&dir).expect("removing the temporary directory");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
@@ -199,13 +173,6 @@ fn report_reports_a_closed_stdout() {
 
 #[test]
 fn a_closed_stderr_loses_the_message_not_the_exit_code() {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    let status = Command::new(REPORT)
-        .arg("/nonexistent/criterion")
-        .stdin(Stdio::null())
-        .stderr(writer)
-        .status()
-        .expect("the program starts");
-    assert_eq!(status.code(), Some(2));
+    let out = run_with_closed(REPORT, &["/nonexistent/criterion"], Closed::Stderr);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -10,8 +10,9 @@
 //! `stackless` and `stackful` stand side by side on this crate and not on each other, so each demo
 //! module of theirs holds only what its coroutine style makes of the program. Test harnesses that
 //! both crates run on their own code (`server::scenarios`, `pipeline::checks`, and `processes`,
-//! which runs the checks that need a real process) are compiled only with the `test-support`
-//! feature, which the two crates enable for their tests alone.
+//! which runs the checks that need a real process), and the exit-code checks of every program
+//! (`exit_checks`), are compiled only with the `test-support` feature, which the crates enable for
+//! their tests alone.
 // `cfg(sanitize = "address")`: the process checks measure memory only without AddressSanitizer.
 #![cfg_attr(any(test, feature = "test-support"), feature(cfg_sanitize))]
 
@@ -19,6 +20,8 @@ pub mod affinity;
 pub mod alloc_count;
 pub mod contracts;
 pub mod demo;
+#[cfg(any(test, feature = "test-support"))]
+pub mod exit_checks;
 pub mod kernel;
 pub mod logdata;
 pub mod pingpong;

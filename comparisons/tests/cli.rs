@@ -2,8 +2,8 @@
 //! exits 2 with a message naming the option, a run that fails exits 1 saying why, and a closed
 //! stdout is an error (exit 1), not a panic.
 
+use common::exit_checks::{Closed, fails_with, run, run_with_closed};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 const COMPARISONS: &str = env!("CARGO_BIN_EXE_comparisons");
 const BENCH: &str = env!("CARGO_BIN_EXE_serverbench");
@@ -12,40 +12,6 @@ const TOKIO: &str = env!("CARGO_BIN_EXE_server-tokio");
 const LOADGEN: &str = env!("CARGO_BIN_EXE_loadgen");
 
 const PROGRAMS: [&str; 5] = [COMPARISONS, BENCH, THREADS, TOKIO, LOADGEN];
-
-fn run(program: &str, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the program starts")
-}
-
-/// Runs `program` and checks it exits with `code` and says `message` on stderr, without a panic.
-fn fails_with(program: &str, args: &[&str], code: i32, message: &str) {
-    let out = run(program, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(code),
-        "{program} {args:?}: {stderr}"
-    );
-    assert!(stderr.contains(message), "{program} {args:?}: {stderr}");
-    assert!(!stderr.contains("panicked"), "{program} {args:?}: {stderr}");
-}
-
-/// Runs `program` with its stdout a pipe whose reading end is already closed.
-fn run_with_closed_stdout(program: &str, args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(writer)
-        .stderr(Stdio::piped())
-        .output()
-        .expect("the program starts")
-}
 
 fn name(program: &str) -> String {
     Path::new(program)
@@ -268,7 +234,7 @@ fn a_closed_stdout_is_an_error_not_a_panic() {
             "error: cannot write to stdout",
         ),
     ] {
-        let out = run_with_closed_stdout(program, args);
+        let out = run_with_closed(program, args, Closed::Stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{program}: {stderr}");
         assert!(stderr.contains(message), "{program}: {stderr}");
@@ -283,14 +249,11 @@ fn a_closed_stderr_loses_the_messages_not_the_exit_code() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .to_string();
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
-    let out = Command::new(LOADGEN)
-        .args(["--addr", &addr, "--requests", "2", "--connections", "1"])
-        .stdin(Stdio::null())
-        .stderr(writer)
-        .output()
-        .expect("loadgen starts");
+    let out = run_with_closed(
+        LOADGEN,
+        &["--addr", &addr, "--requests", "2", "--connections", "1"],
+        Closed::Stderr,
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.starts_with("0 ok, 2 errors"), "{stdout}");
