@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
+use benches::scheduler::WORKLOADS;
 use common::style::Style;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
-/// (tasks, steps) per run: the same 10,000 to 100,000 steps spread over few or many tasks.
-const WORKLOADS: [(usize, usize); 4] = [(10, 1_000), (1_000, 100), (10_000, 10), (100_000, 1)];
 /// Criterion's minimum: the first run of 100,000 stackful tasks maps 100,000 stacks (the warm-up
 /// does it; the pool keeps them for the measured runs).
 const SAMPLES: usize = 10;

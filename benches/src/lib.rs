@@ -7,4 +7,5 @@ pub mod create;
 pub mod identity;
 pub mod pipeline;
 pub mod report;
+pub mod scheduler;
 pub mod sequence;

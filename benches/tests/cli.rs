@@ -24,11 +24,12 @@ fn example(name: &str) -> PathBuf {
     path
 }
 
-fn programs() -> [PathBuf; 3] {
+fn programs() -> [PathBuf; 4] {
     [
         PathBuf::from(REPORT),
         example("pipeline_ratio"),
         example("pipeline_profile"),
+        example("scheduler_ratio"),
     ]
 }
 
@@ -75,6 +76,13 @@ fn pipeline_examples_check_their_arguments() {
 }
 
 #[test]
+fn scheduler_ratio_checks_its_arguments() {
+    let ratio = example("scheduler_ratio");
+    fails_with(&ratio, &["0"], 2, "invalid value '0' for '[ROUNDS]'");
+    fails_with(&ratio, &["1", "2"], 2, "unexpected argument '2'");
+}
+
+#[test]
 fn pipeline_profile_runs_every_work() {
     let profile = example("pipeline_profile");
     for work in ["plain", "stackless", "stackful", "threaded", "scan", "read"] {
@@ -90,6 +98,15 @@ fn pipeline_profile_runs_every_work() {
 #[test]
 fn pipeline_ratio_reports_a_closed_stdout() {
     let out = run_with_closed(example("pipeline_ratio"), &["300", "1"], Closed::Stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: writing the report"), "{stderr}");
+}
+
+#[test]
+fn scheduler_ratio_reports_a_closed_stdout() {
+    // The header is written before any run, so this fails at once.
+    let out = run_with_closed(example("scheduler_ratio"), &["1"], Closed::Stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error: writing the report"), "{stderr}");

@@ -174,7 +174,7 @@ pub struct TaskPanic {
     pub message: String,
 }
 
-/// How many tasks ahead of the one resumed the scheduler calls [`Target::prefetch`]: far enough
+/// How many tasks behind the one resumed the scheduler calls [`Target::prefetch`]: far enough
 /// that the loads finish before the task runs (a resume takes tens of nanoseconds, a load from
 /// memory about a hundred).
 const PREFETCH_DISTANCE: usize = 2;
@@ -190,8 +190,8 @@ struct TaskEntry<T> {
 /// The article's `Scheduler`: a ready queue of tasks run round-robin until none is left.
 ///
 /// Python keeps a `taskmap` beside the queue; here the queue owns the tasks. Every live task is in
-/// the queue exactly once, except the one running, so the queue *is* the task map: `KillTask`
-/// searches it (linear in the number of tasks), and a step costs no hash lookup.
+/// the queue exactly once (the one running at its front), so the queue *is* the task map:
+/// `KillTask` searches it (linear in the number of tasks), and a step costs no hash lookup.
 pub struct Scheduler<T> {
     ready: VecDeque<TaskEntry<T>>,
     last_id: Tid,
@@ -240,18 +240,27 @@ impl<T: Target> Scheduler<T> {
     /// Runs tasks until none is left (the article's `mainloop`), writing what they print, and the
     /// scheduler's own `Task N terminated` / `Task N panicked: ...` lines, to `out`.
     ///
+    /// The task to run is the front of the ready queue: it is resumed where it lies, and moved
+    /// only to go to the back of the queue (a bare `yield`, a system call) or to leave it.
+    ///
     /// # Errors
-    /// The first error writing to `out`; the remaining tasks stay queued.
+    /// The first error writing to `out`; the task that was running is dropped, the others stay
+    /// queued.
     pub fn mainloop(&mut self, out: &mut impl Write) -> io::Result<()> {
-        while let Some(mut task) = self.ready.pop_front() {
-            if let Some(soon) = self.ready.get(PREFETCH_DISTANCE - 1)
+        loop {
+            if let Some(soon) = self.ready.get(PREFETCH_DISTANCE)
                 && let Some(target) = soon.target.as_ref()
             {
                 target.prefetch();
             }
+            let Some(task) = self.ready.front_mut() else {
+                break;
+            };
+            let id = task.id;
             let Some(target) = task.target.as_mut() else {
                 // Killed: Python's `close()` makes the next `send` raise `StopIteration`.
-                self.exit(&task, out)?;
+                self.ready.pop_front();
+                Self::exit(id, out)?;
                 continue;
             };
             let reply = std::mem::replace(&mut task.sendval, Reply::Nothing);
@@ -259,19 +268,22 @@ impl<T: Target> Scheduler<T> {
             // no broken invariant of its own can be observed; the scheduler's state is not touched
             // inside the closure.
             let trap = catch_unwind(AssertUnwindSafe(|| target.resume(reply)));
-            self.console.drain_to(out)?;
+            if let Err(e) = self.console.drain_to(out) {
+                self.ready.pop_front();
+                return Err(e);
+            }
             match trap {
-                Ok(Trap::Yield) => self.ready.push_back(task),
-                Ok(Trap::Call(call)) => self.handle(task, call),
-                Ok(Trap::Exit) => self.exit(&task, out)?,
+                Ok(Trap::Yield) => self.requeue(Reply::Nothing),
+                Ok(Trap::Call(call)) => self.handle(id, call),
+                Ok(Trap::Exit) => {
+                    self.ready.pop_front();
+                    Self::exit(id, out)?;
+                }
                 Err(payload) => {
                     let message = panic_message(payload.as_ref());
-                    writeln!(out, "Task {} panicked: {message}", task.id)?;
-                    self.panics.push(TaskPanic {
-                        tid: task.id,
-                        message,
-                    });
-                    drop(task);
+                    writeln!(out, "Task {id} panicked: {message}")?;
+                    self.panics.push(TaskPanic { tid: id, message });
+                    self.ready.pop_front();
                 }
             }
             // Destructors run by `KillTask` may have printed.
@@ -281,17 +293,29 @@ impl<T: Target> Scheduler<T> {
         Ok(())
     }
 
-    /// The system call handlers (the article's `handle` methods). Each reschedules the caller.
-    fn handle(&mut self, mut task: TaskEntry<T>, call: SysCall<T>) {
-        task.sendval = match call {
-            SysCall::GetTid => Reply::Tid(task.id),
+    /// The article's `exit`.
+    fn exit(id: Tid, out: &mut impl Write) -> io::Result<()> {
+        writeln!(out, "Task {id} terminated")
+    }
+
+    /// Moves the task at the front of the queue (the one that just ran) to the back, with
+    /// `reply` to send it when it runs again.
+    fn requeue(&mut self, reply: Reply) {
+        if let Some(mut task) = self.ready.pop_front() {
+            task.sendval = reply;
+            self.ready.push_back(task);
+        }
+    }
+
+    /// The system call handlers (the article's `handle` methods) for a call of `caller`, the task
+    /// at the front of the queue. Each reschedules the caller.
+    fn handle(&mut self, caller: Tid, call: SysCall<T>) {
+        let reply = match call {
+            SysCall::GetTid => Reply::Tid(caller),
             SysCall::NewTask(target) => Reply::Tid(self.spawn(target)),
             SysCall::KillTask(tid) => {
-                let victim = if tid == task.id {
-                    Some(&mut task)
-                } else {
-                    self.ready.iter_mut().find(|t| t.id == tid)
-                };
+                // The caller is still in the queue (at its front), so a task can kill itself.
+                let victim = self.ready.iter_mut().find(|t| t.id == tid);
                 Reply::Killed(match victim {
                     Some(victim) => {
                         // Dropping the coroutine runs the destructors of what it holds. If one of
@@ -304,12 +328,7 @@ impl<T: Target> Scheduler<T> {
                 })
             }
         };
-        self.ready.push_back(task);
-    }
-
-    /// The article's `exit`.
-    fn exit(&mut self, task: &TaskEntry<T>, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "Task {} terminated", task.id)
+        self.requeue(reply);
     }
 }
 

@@ -71,8 +71,8 @@
 //! ```
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io;
-use std::mem::ManuallyDrop;
 use std::rc::Rc;
 
 use corosensei::stack::{Stack, StackPointer};
@@ -85,8 +85,13 @@ use super::sizes::{SMALL_STACK_SIZE, page_size};
 pub const MAX_STACKS_PER_MAPPING: usize = 64;
 
 /// A coroutine stack: the usable part of a span of a mapping, with a guard page below it. Dropped,
-/// it goes back to the [`StackPool`] it came from (or is unmapped, if it came from none or its
-/// pool keeps enough idle stacks).
+/// it goes back to the [`StackPool`] it came from (a stack made by [`CoroutineStack::new`] comes
+/// from a pool of its own that keeps nothing, so it is unmapped).
+///
+/// It is two words, the top of the stack and its pool, so a coroutine is created and dropped
+/// without copying a larger record through memory; the mapping itself (its guard page, its
+/// registration with Valgrind) belongs to the pool, which unmaps it only while no `CoroutineStack`
+/// holds it.
 ///
 /// ```
 /// use corosensei::Coroutine;
@@ -97,10 +102,11 @@ pub const MAX_STACKS_PER_MAPPING: usize = 64;
 /// assert_eq!(co.resume(1).as_return(), Some(2));
 /// # Ok::<(), std::io::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct CoroutineStack {
-    region: ManuallyDrop<Region>,
-    pool: Option<Rc<RefCell<PoolState>>>,
+    /// One past the highest usable byte: the top of the stack, where its frames start.
+    top: usize,
+    /// The pool that owns the mapping and takes the stack back.
+    pool: Rc<Pool>,
 }
 
 impl CoroutineStack {
@@ -110,52 +116,58 @@ impl CoroutineStack {
     /// # Errors
     /// The `mmap` error, or the error installing the guard page.
     pub fn new(size: usize) -> io::Result<Self> {
-        let mut regions = map_stacks(stack_span(size), 1)?;
-        let region = regions
-            .pop()
-            .ok_or_else(|| io::Error::other("no stack mapped"))?;
-        Ok(CoroutineStack {
-            region: ManuallyDrop::new(region),
-            pool: None,
-        })
+        StackPool::with_max_idle(size, 0).get()
     }
 
     /// The lowest usable address: everything in `[usable_low, base)` may be written, the page
     /// below is the guard page.
     pub fn usable_low(&self) -> usize {
-        self.region.low() + page_size()
+        self.low() + page_size()
+    }
+
+    /// The lowest address of the span, the start of its guard page (corosensei's `limit`).
+    fn low(&self) -> usize {
+        self.top - self.pool.span
     }
 }
 
-// SAFETY: `[limit, base)` is the span this stack owns alone (`Region`), read-write except its
-// lowest page, which is a guard page (no access: `map_stacks`), so an overflow faults; the span
-// is at least one usable page plus the guard (`stack_span`), and both ends are page-aligned, so
-// aligned to `STACK_ALIGNMENT`. Tested by `tests::every_stack_handed_out_has_its_guard_page` and
-// `tests/overflow.rs`.
+impl std::fmt::Debug for CoroutineStack {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CoroutineStack")
+            .field("low", &self.low())
+            .field("top", &self.top)
+            .finish()
+    }
+}
+
+// SAFETY: `[limit, base)` is a span of a mapping that the stack's pool owns (`PoolState::regions`)
+// and hands to one `CoroutineStack` at a time (a span is either idle in the pool or lent, never
+// both); the pool unmaps only idle spans, and the `Rc` this stack holds keeps the pool, and so the
+// mapping, alive until the stack is dropped. The span is read-write except its lowest page, a
+// guard page (no access: `map_stacks`), so an overflow faults; it is at least one usable page
+// plus the guard (`stack_span`), and both ends are page-aligned, so aligned to `STACK_ALIGNMENT`.
+// Tested by `tests::every_stack_handed_out_has_its_guard_page` and `tests/overflow.rs`.
 unsafe impl Stack for CoroutineStack {
     #[inline]
     fn base(&self) -> StackPointer {
         // A mapping never ends at address 0.
-        StackPointer::new(self.region.top()).unwrap_or(StackPointer::MAX)
+        StackPointer::new(self.top).unwrap_or(StackPointer::MAX)
     }
 
     #[inline]
     fn limit(&self) -> StackPointer {
-        StackPointer::new(self.region.low()).unwrap_or(StackPointer::MIN)
+        StackPointer::new(self.low()).unwrap_or(StackPointer::MIN)
     }
 }
 
 impl Drop for CoroutineStack {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: taken exactly once, here; `self.region` is not used again.
-        let region = unsafe { ManuallyDrop::take(&mut self.region) };
-        match self.pool.take() {
-            Some(pool) => match pool.try_borrow_mut() {
-                Ok(mut state) => state.put(region),
-                Err(_) => drop(region), // only from inside a pool method: cannot happen
-            },
-            None => drop(region),
+        let low = self.low();
+        // The state is borrowed only inside the pool's own methods, which never drop a stack: if
+        // it were, the span would stay mapped (it is still in `regions`) until the pool is gone.
+        if let Ok(mut state) = self.pool.state.try_borrow_mut() {
+            state.put(low);
         }
     }
 }
@@ -166,15 +178,26 @@ fn stack_span(size: usize) -> usize {
     super::sizes::mapped_span(size)
 }
 
+/// What a pool and every stack it lent share: the span of a stack, fixed when the pool is made
+/// (read on the hot path without borrowing the state), and the state.
+struct Pool {
+    span: usize,
+    state: RefCell<PoolState>,
+}
+
 /// The pool's state, shared by the pool and every stack it handed out.
 #[derive(Debug)]
 struct PoolState {
-    stack_size: usize,
     span: usize,
+    stack_size: usize,
     max_idle: usize,
     release: PageRelease,
-    /// Idle stacks, most recently given back last: the bottom ones are the coldest.
-    idle: Vec<Region>,
+    /// Every span the pool has mapped and not unmapped, idle or lent, by its low address: the
+    /// owner of the mapping. Only the cold paths (mapping, unmapping, trimming) look in it.
+    regions: HashMap<usize, Region>,
+    /// The low addresses of the idle stacks, most recently given back last: the bottom ones are
+    /// the coldest.
+    idle: Vec<usize>,
     /// Stacks handed out and not given back.
     live: usize,
     /// The most stacks alive at once since the last trim (after a trim: the stacks left).
@@ -191,19 +214,24 @@ struct PoolState {
 }
 
 impl PoolState {
-    /// A stack for a coroutine: the most recently given back idle one, or a freshly mapped one.
+    /// A stack for a coroutine (its low address): the most recently given back idle one, or a
+    /// freshly mapped one.
     #[inline]
-    fn get(&mut self) -> io::Result<Region> {
-        self.live += 1;
-        self.high_water = self.high_water.max(self.live);
-        let Some(region) = self.idle.pop() else {
+    fn get(&mut self) -> io::Result<usize> {
+        let Some(low) = self.idle.pop() else {
             return self.map_more();
         };
+        self.live += 1;
+        self.high_water = self.high_water.max(self.live);
         self.reused += 1;
         let idle = self.idle.len();
-        self.idle_floor = self.idle_floor.min(idle);
-        self.released = self.released.min(idle);
-        Ok(region)
+        if idle < self.idle_floor {
+            self.idle_floor = idle;
+        }
+        if idle < self.released {
+            self.released = idle;
+        }
+        Ok(low)
     }
 
     /// [`PoolState::get`] with no idle stack: maps a chunk of 1, 2, 4, ... stacks (up to
@@ -211,59 +239,69 @@ impl PoolState {
     /// keeps the rest idle.
     #[cold]
     #[inline(never)]
-    fn map_more(&mut self) -> io::Result<Region> {
+    fn map_more(&mut self) -> io::Result<usize> {
         let count = self.next_chunk.min(self.max_idle.saturating_add(1)).max(1);
-        let mapped = map_stacks(self.span, count).and_then(|mut regions| {
-            let region = regions
-                .pop()
-                .ok_or_else(|| io::Error::other("no stack mapped"))?;
-            Ok((region, regions))
-        });
-        let (region, spare) = match mapped {
-            Ok(mapped) => mapped,
-            Err(e) => {
-                self.live -= 1;
-                return Err(io::Error::new(
-                    e.kind(),
-                    format!(
-                        "mapping {count} coroutine stacks of {} bytes: {e}",
-                        self.stack_size
-                    ),
-                ));
-            }
-        };
+        let regions = map_stacks(self.span, count).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "mapping {count} coroutine stacks of {} bytes: {e}",
+                    self.stack_size
+                ),
+            )
+        })?;
         self.allocated += count as u64;
         self.next_chunk = (count * 2).min(MAX_STACKS_PER_MAPPING);
-        // The spare ones are fresh and untouched (address space only), and the pool had no idle
-        // stack: they are the idle ones now, and count as released.
+        self.live += 1;
+        self.high_water = self.high_water.max(self.live);
+        let lows: Vec<usize> = regions.iter().map(Region::low).collect();
+        self.regions
+            .extend(regions.into_iter().map(|region| (region.low(), region)));
+        // The first is handed out; the spare ones are fresh and untouched (address space only),
+        // and the pool had no idle stack: they are the idle ones now, and count as released.
+        let (&first, spare) = lows
+            .split_first()
+            .ok_or_else(|| io::Error::other("no stack mapped"))?;
         self.released = spare.len();
-        self.idle.extend(spare.into_iter().rev());
-        Ok(region)
+        self.idle.extend(spare.iter().rev());
+        Ok(first)
     }
 
     /// Takes a stack back: kept on top of the idle ones if the pool keeps fewer than its
     /// high-water mark (and its cap), unmapped otherwise.
     #[inline]
-    fn put(&mut self, region: Region) {
+    fn put(&mut self, low: usize) {
         self.live = self.live.saturating_sub(1);
         if self.idle.len() < self.high_water.min(self.max_idle) {
-            self.idle.push(region);
+            self.idle.push(low);
         } else {
-            self.unmapped += 1;
-            drop(region);
+            self.unmap(low);
         }
+    }
+
+    /// Unmaps the span at `low` (an idle or a just given back stack).
+    #[cold]
+    #[inline(never)]
+    fn unmap(&mut self, low: usize) {
+        self.unmapped += 1;
+        drop(self.regions.remove(&low));
     }
 
     fn trim(&mut self) -> io::Result<Trimmed> {
         let cold = self.idle_floor.min(self.idle.len());
         let unmap = cold.div_ceil(2);
-        self.idle.drain(..unmap);
-        self.unmapped += unmap as u64;
+        let gone: Vec<usize> = self.idle.drain(..unmap).collect();
+        for low in gone {
+            self.unmap(low);
+        }
         let already = self.released.saturating_sub(unmap);
         let keep_cold = cold - unmap;
         let mut result = Ok(());
         let mut released = 0;
-        for region in &self.idle[already.min(keep_cold)..keep_cold] {
+        for low in &self.idle[already.min(keep_cold)..keep_cold] {
+            let Some(region) = self.regions.get(low) else {
+                continue; // every idle stack is in `regions`
+            };
             if let Err(e) = region.release_pages(self.release) {
                 result = Err(e);
                 break;
@@ -278,6 +316,16 @@ impl PoolState {
             unmapped: unmap,
             pages_released: released,
         })
+    }
+
+    /// Unmaps every idle stack and forgets the high-water mark.
+    fn release_idle(&mut self) {
+        for low in std::mem::take(&mut self.idle) {
+            self.unmap(low);
+        }
+        self.released = 0;
+        self.idle_floor = 0;
+        self.high_water = self.live;
     }
 }
 
@@ -302,7 +350,7 @@ pub struct Trimmed {
 /// reuse costs no page fault, and the pool's resident memory between trims is the high-water mark
 /// of the coroutines that ran on its stacks.
 #[derive(Clone)]
-pub struct StackPool(Rc<RefCell<PoolState>>);
+pub struct StackPool(Rc<Pool>);
 
 impl StackPool {
     /// A pool of stacks of at least `stack_size` usable bytes each, keeping as many idle stacks as
@@ -314,74 +362,88 @@ impl StackPool {
     /// As [`StackPool::new`], but never keeping more than `max_idle` idle stacks (0 makes a pool
     /// that never reuses: every stack is mapped afresh and unmapped when given back).
     pub fn with_max_idle(stack_size: usize, max_idle: usize) -> Self {
-        StackPool(Rc::new(RefCell::new(PoolState {
-            stack_size,
-            span: stack_span(stack_size),
-            max_idle,
-            release: PageRelease::default(),
-            idle: Vec::new(),
-            live: 0,
-            high_water: 0,
-            idle_floor: 0,
-            released: 0,
-            next_chunk: 1,
-            allocated: 0,
-            reused: 0,
-            unmapped: 0,
-        })))
+        let span = stack_span(stack_size);
+        StackPool(Rc::new(Pool {
+            span,
+            state: RefCell::new(PoolState {
+                span,
+                stack_size,
+                max_idle,
+                release: PageRelease::default(),
+                regions: HashMap::new(),
+                idle: Vec::new(),
+                live: 0,
+                high_water: 0,
+                idle_floor: 0,
+                released: 0,
+                next_chunk: 1,
+                allocated: 0,
+                reused: 0,
+                unmapped: 0,
+            }),
+        }))
+    }
+
+    /// The pool's state, for one method of the pool.
+    fn state(&self) -> std::cell::RefMut<'_, PoolState> {
+        self.0.state.borrow_mut()
     }
 
     /// Sets how [`StackPool::trim`] gives idle stacks' pages back ([`PageRelease::DontNeed`]
     /// unless set).
     pub fn set_page_release(&mut self, release: PageRelease) {
-        self.0.borrow_mut().release = release;
+        self.state().release = release;
     }
 
     /// The usable size asked for in [`StackPool::new`]; the stacks have at least this much.
     pub fn stack_size(&self) -> usize {
-        self.0.borrow().stack_size
+        self.state().stack_size
     }
 
     /// How many idle stacks the pool keeps at most, whatever its high-water mark.
     pub fn max_idle(&self) -> usize {
-        self.0.borrow().max_idle
+        self.state().max_idle
     }
 
     /// How many idle stacks the pool holds now.
     pub fn idle(&self) -> usize {
-        self.0.borrow().idle.len()
+        self.state().idle.len()
     }
 
     /// How many of this pool's stacks are handed out now.
     pub fn live(&self) -> usize {
-        self.0.borrow().live
+        self.state().live
     }
 
     /// The most stacks alive at once since the last trim (right after a trim: the stacks left):
     /// the number of idle stacks the pool keeps.
     pub fn high_water(&self) -> usize {
-        self.0.borrow().high_water
+        self.state().high_water
     }
 
     /// How many stacks this pool has mapped since it was made (a `mmap` maps several at once).
     pub fn stacks_allocated(&self) -> u64 {
-        self.0.borrow().allocated
+        self.state().allocated
     }
 
     /// How many times this pool has handed out an idle stack instead of mapping one.
     pub fn stacks_reused(&self) -> u64 {
-        self.0.borrow().reused
+        self.state().reused
     }
 
     /// How many stacks this pool has unmapped: given back beyond what it keeps, or trimmed.
     pub fn stacks_unmapped(&self) -> u64 {
-        self.0.borrow().unmapped
+        self.state().unmapped
     }
 
     /// The address ranges `[low, top)` (guard page included) of the idle stacks, coldest first.
     pub fn idle_ranges(&self) -> Vec<std::ops::Range<usize>> {
-        let state = self.0.borrow();
-        state.idle.iter().map(|r| r.low()..r.top()).collect()
+        let span = self.0.span;
+        self.state()
+            .idle
+            .iter()
+            .map(|&low| low..low + span)
+            .collect()
     }
 
     /// A stack from the pool, or a freshly mapped one (with a few more, kept idle) if the pool has
@@ -391,10 +453,10 @@ impl StackPool {
     /// The `mmap` error if fresh stacks cannot be mapped, or the error installing a guard page.
     #[inline]
     pub fn get(&mut self) -> io::Result<CoroutineStack> {
-        let region = self.0.borrow_mut().get()?;
+        let low = self.state().get()?;
         Ok(CoroutineStack {
-            region: ManuallyDrop::new(region),
-            pool: Some(Rc::clone(&self.0)),
+            top: low + self.0.span,
+            pool: Rc::clone(&self.0),
         })
     }
 
@@ -402,12 +464,7 @@ impl StackPool {
     /// system (the pool maps new ones as needed), and forgets its high-water mark. For after a
     /// burst, when the pool holds far more than it will reuse and waiting for trims is too slow.
     pub fn release_idle(&mut self) {
-        let mut state = self.0.borrow_mut();
-        state.unmapped += state.idle.len() as u64;
-        state.idle = Vec::new();
-        state.released = 0;
-        state.idle_floor = 0;
-        state.high_water = state.live;
+        self.state().release_idle();
     }
 
     /// Gives a stack back: the same as dropping it (it goes back to the pool it came from).
@@ -420,6 +477,7 @@ impl StackPool {
     ///
     /// # Errors
     /// As [`StackPool::get`].
+    #[inline]
     pub fn coroutine<Input, Yield, Return, F>(
         &mut self,
         body: F,
@@ -449,13 +507,13 @@ impl StackPool {
     /// # Errors
     /// The `madvise` error; the pool stays usable.
     pub fn trim(&mut self) -> io::Result<Trimmed> {
-        self.0.borrow_mut().trim()
+        self.state().trim()
     }
 }
 
 impl std::fmt::Debug for StackPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = self.0.borrow();
+        let state = self.state();
         f.debug_struct("StackPool")
             .field("stack_size", &state.stack_size)
             .field("max_idle", &state.max_idle)
@@ -567,6 +625,20 @@ mod tests {
                 Ok(co)
             })
             .collect()
+    }
+
+    #[test]
+    fn a_stack_is_two_words() {
+        // Its top and its pool: a coroutine's stack is created, moved and dropped in registers,
+        // never copied through memory as a larger record (see the type's documentation).
+        assert_eq!(
+            std::mem::size_of::<CoroutineStack>(),
+            2 * std::mem::size_of::<usize>()
+        );
+        assert_eq!(
+            std::mem::size_of::<io::Result<CoroutineStack>>(),
+            2 * std::mem::size_of::<usize>()
+        );
     }
 
     #[test]
