@@ -1,8 +1,10 @@
 //! A global allocator that counts: per thread, the allocation calls and bytes some code asked for
-//! ([`CountingAlloc::measure`]), and for the whole process the bytes live on the heap
+//! ([`CountingAlloc::measure`]) and the bytes the thread allocated less those it freed
+//! ([`CountingAlloc::thread_net_bytes`]), and for the whole process the bytes live on the heap
 //! ([`CountingAlloc::live_bytes`]). The demos' tests use the first to show how many allocations a
-//! coroutine style costs; the comparison uses the second for the heap its units hold. Install it
-//! in a test or measurement binary only:
+//! coroutine style costs; the comparison uses the second for the heap of units one thread makes
+//! and holds (other threads allocating meanwhile do not blur it) and the third for units that
+//! live on threads of their own. Install it in a test or measurement binary only:
 //!
 //! ```
 //! use common::alloc_count::CountingAlloc;
@@ -12,10 +14,13 @@
 //!
 //! assert!(CountingAlloc::installed());
 //! let before = CountingAlloc::live_bytes();
+//! let net = CountingAlloc::thread_net_bytes();
 //! let (boxed, count) = CountingAlloc::measure(|| Box::new([0u8; 100]));
 //! assert_eq!((count.allocations, count.bytes), (1, 100));
 //! assert!(CountingAlloc::live_bytes() >= before + 100);
+//! assert_eq!(CountingAlloc::thread_net_bytes(), net + 100);
 //! drop(boxed);
+//! assert_eq!(CountingAlloc::thread_net_bytes(), net);
 //! ```
 //!
 //! Memory that does not come from the global allocator (a `corosensei` stack is `mmap`ed, a
@@ -42,6 +47,11 @@ thread_local! {
     };
 }
 
+thread_local! {
+    /// Bytes this thread allocated less the bytes it freed (const-initialised, no destructor).
+    static NET_BYTES: Cell<i64> = const { Cell::new(0) };
+}
+
 /// Bytes allocated and not yet freed, over every thread.
 static LIVE_BYTES: AtomicU64 = AtomicU64::new(0);
 
@@ -59,6 +69,18 @@ impl CountingAlloc {
             n.bytes += size as u64;
             c.set(n);
         });
+    }
+
+    /// Adds `delta` to this thread's net bytes.
+    fn net(delta: i64) {
+        let _ = NET_BYTES.try_with(|n| n.set(n.get() + delta));
+    }
+
+    /// Bytes this thread has allocated less the bytes it has freed, through `CountingAlloc` (0
+    /// if it is not the global allocator). The difference of two readings is what the code run
+    /// on this thread between them left on the heap, whatever other threads did meanwhile.
+    pub fn thread_net_bytes() -> i64 {
+        NET_BYTES.try_with(Cell::get).unwrap_or(0)
     }
 
     /// This thread's totals so far.
@@ -92,7 +114,7 @@ impl CountingAlloc {
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s
-// guarantees are ours; the counting touches only a thread-local `Cell` and an atomic, and never
+// guarantees are ours; the counting touches only thread-local `Cell`s and an atomic, and never
 // allocates.
 unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -100,6 +122,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             Self::count(layout.size());
+            Self::net(layout.size() as i64);
             LIVE_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
         }
         p
@@ -110,6 +133,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         let p = unsafe { System.alloc_zeroed(layout) };
         if !p.is_null() {
             Self::count(layout.size());
+            Self::net(layout.size() as i64);
             LIVE_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
         }
         p
@@ -121,6 +145,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             Self::count(new_size);
+            Self::net(new_size as i64 - layout.size() as i64);
             // One update, so a reader never sees the old size taken off but the new one not added.
             let (old, new) = (layout.size() as u64, new_size as u64);
             if new >= old {
@@ -135,6 +160,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // SAFETY: forwarded unchanged; `ptr` was allocated by `System` with `layout`.
         unsafe { System.dealloc(ptr, layout) };
+        Self::net(-(layout.size() as i64));
         LIVE_BYTES.fetch_sub(layout.size() as u64, Ordering::Relaxed);
     }
 }

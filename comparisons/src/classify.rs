@@ -60,26 +60,35 @@ fn list(v: impl Iterator<Item = f64>, f: impl Fn(f64) -> String) -> String {
     v.map(f).collect::<Vec<_>>().join(", ")
 }
 
-/// Managed by the OS: while `units` units lived, the process gained at least one kernel task
-/// (thread or child process) per unit. A runtime that multiplexes units on its worker threads
-/// gains at most its workers; units run by their creator's thread gain nothing. A repetition
-/// whose units did not outnumber the `workers` they could run on cannot tell the two apart (one
-/// unit per worker looks like one thread per unit) and decides nothing.
+/// Managed by the OS: while `units` units lived, each ran on a kernel task (thread or child
+/// process) of its own that was born for it. A runtime that multiplexes units on its worker
+/// threads gives them at most its workers; units run by their creator's thread get none. A
+/// repetition whose units did not outnumber the `workers` they could run on cannot tell the two
+/// apart (one unit per worker looks like one thread per unit) and decides nothing.
+///
+/// The new tasks are those of the units' own thread ids that were absent before and present
+/// while they lived ([`ManagedSample::units_on_new_tasks`]), so threads that other code of the
+/// process starts or ends meanwhile change nothing; a sample without them (an external program,
+/// alone in its process) is judged by how many tasks the process gained.
 ///
 /// ```
 /// use comparisons::classify::managed_by_os;
 /// use comparisons::samples::ManagedSample;
-/// let threads = ManagedSample { units: 32, threads_before: 1, threads_during: 33, ..Default::default() };
+/// let threads = ManagedSample { units: 32, units_on_new_tasks: Some(32), ..Default::default() };
 /// assert_eq!(managed_by_os(&[threads.clone(), threads], 2).value, Some(true));
-/// let runtime = ManagedSample { units: 32, threads_before: 3, threads_during: 3, ..Default::default() };
+/// let runtime = ManagedSample { units: 32, units_on_new_tasks: Some(2), ..Default::default() };
 /// assert_eq!(managed_by_os(&[runtime], 8).value, Some(false));
-/// let too_few = ManagedSample { units: 8, threads_before: 1, threads_during: 9, ..Default::default() };
+/// let counted = ManagedSample { units: 32, threads_before: 1, threads_during: 33, ..Default::default() };
+/// assert_eq!(managed_by_os(&[counted], 2).value, Some(true));
+/// let too_few = ManagedSample { units: 8, units_on_new_tasks: Some(8), ..Default::default() };
 /// assert_eq!(managed_by_os(&[too_few], 8).value, None);
 /// ```
 pub fn managed_by_os(samples: &[ManagedSample], workers: u64) -> Verdict {
     let gained = |s: &ManagedSample| {
-        s.threads_during.saturating_sub(s.threads_before)
-            + s.children_during.saturating_sub(s.children_before)
+        s.units_on_new_tasks.unwrap_or(
+            s.threads_during.saturating_sub(s.threads_before)
+                + s.children_during.saturating_sub(s.children_before),
+        )
     };
     let reps: Vec<Option<bool>> = samples
         .iter()
@@ -93,7 +102,7 @@ pub fn managed_by_os(samples: &[ManagedSample], workers: u64) -> Verdict {
             distinct.dedup();
             let on_creator = s.unit_tids.iter().filter(|&&t| t == s.creator_tid).count();
             format!(
-                "{} live units on {} worker thread(s): the process gained {} kernel thread(s) and {} child process(es) while they lived (gained per repetition: {}); the units saw {} distinct thread ids, {} of them the creator's; {}",
+                "{} live units on {} worker thread(s): the process gained {} kernel thread(s) and {} child process(es) while they lived; units on a task born for them, per repetition: {}; the units saw {} distinct thread ids, {} of them the creator's; {}",
                 s.units,
                 workers,
                 s.threads_during.saturating_sub(s.threads_before),
@@ -288,6 +297,28 @@ mod tests {
             ..ManagedSample::default()
         };
         assert_eq!(managed_by_os(&[s], 2).value, Some(true));
+    }
+
+    #[test]
+    fn threads_other_code_starts_or_ends_meanwhile_change_nothing() {
+        // a thread of other code ended while 16 units on threads of their own lived
+        let ended = ManagedSample {
+            units: 16,
+            threads_before: 4,
+            threads_during: 19,
+            units_on_new_tasks: Some(16),
+            ..ManagedSample::default()
+        };
+        assert_eq!(managed_by_os(&[ended], 2).value, Some(true));
+        // other code started 40 threads while 16 units lived on their creator's thread
+        let started = ManagedSample {
+            units: 16,
+            threads_before: 2,
+            threads_during: 42,
+            units_on_new_tasks: Some(0),
+            ..ManagedSample::default()
+        };
+        assert_eq!(managed_by_os(&[started], 2).value, Some(false));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The kernel's own accounting, read from `/proc`: `VmRSS`, `VmSize` and `VmPTE` from
 //! `/proc/PID/status`, `Pss` from `/proc/PID/smaps_rollup`, the kernel's own memory for tasks and
 //! page tables from `/proc/meminfo` (system-wide), and how many kernel threads and child processes
-//! this process has.
+//! this process has (and which).
 
 use anyhow::{Context, Result, bail};
+use std::collections::BTreeSet;
 
 /// Memory figures of one process, in bytes, from `/proc/PID/status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -146,25 +147,41 @@ pub fn parse_stat_ppid(text: &str) -> Option<i32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// The number of live processes whose parent is this process (found by scanning `/proc/*/stat`,
-/// which works without the kernel's optional `children` files).
-pub fn children() -> Result<u64> {
+/// The pids of the live processes whose parent is this process (found by scanning
+/// `/proc/*/stat`, which works without the kernel's optional `children` files).
+pub fn child_pids() -> Result<BTreeSet<i64>> {
     let me = std::process::id() as i32;
-    let mut n = 0;
+    let mut pids = BTreeSet::new();
     for entry in std::fs::read_dir("/proc").context("listing /proc")? {
         let Ok(entry) = entry else { continue };
-        let name = entry.file_name();
-        if !name.to_string_lossy().bytes().all(|b| b.is_ascii_digit()) {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i64>() else {
             continue;
-        }
+        };
         // a process may end between the listing and the read: skip it
         if let Ok(text) = std::fs::read_to_string(entry.path().join("stat"))
             && parse_stat_ppid(&text) == Some(me)
         {
-            n += 1;
+            pids.insert(pid);
         }
     }
-    Ok(n)
+    Ok(pids)
+}
+
+/// The number of live processes whose parent is this process.
+pub fn children() -> Result<u64> {
+    Ok(child_pids()?.len() as u64)
+}
+
+/// The kernel thread ids of this process's tasks now, from the listing of `/proc/self/task`.
+pub fn thread_ids() -> Result<BTreeSet<i64>> {
+    let mut tids = BTreeSet::new();
+    for entry in std::fs::read_dir("/proc/self/task").context("listing /proc/self/task")? {
+        let entry = entry.context("listing /proc/self/task")?;
+        if let Ok(tid) = entry.file_name().to_string_lossy().parse::<i64>() {
+            tids.insert(tid);
+        }
+    }
+    Ok(tids)
 }
 
 #[cfg(test)]
@@ -184,6 +201,8 @@ mod tests {
         let h = std::thread::spawn(move || rx.recv());
         // the harness's main thread, this test's thread and the one just spawned
         assert!(threads().unwrap() >= 3);
+        let ids = thread_ids().unwrap();
+        assert!(ids.contains(&crate::sys::gettid()), "{ids:?}");
         drop(tx);
         h.join().unwrap().unwrap_err();
         let mut child = std::process::Command::new("sleep")
@@ -191,6 +210,7 @@ mod tests {
             .spawn()
             .unwrap();
         assert!(children().unwrap() >= 1);
+        assert!(child_pids().unwrap().contains(&i64::from(child.id())));
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(kernel_mem().unwrap().kernel_stack > 0);

@@ -41,6 +41,12 @@ pub struct ManagedSample {
     pub creator_tid: i64,
     /// Kernel thread id each unit saw (`gettid()` inside it).
     pub unit_tids: Vec<i64>,
+    /// How many of the distinct `unit_tids` name a kernel task (thread or child process) that
+    /// was absent before the units were made and present while they lived. Unlike the counts,
+    /// threads that other code of the process starts or ends meanwhile do not change it. `None`
+    /// where only the counts were taken (the external programs, which run alone in their process).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units_on_new_tasks: Option<u64>,
 }
 
 /// The pre-emption experiment once. Times are ns after the last spinner started spinning.

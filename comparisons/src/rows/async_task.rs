@@ -18,7 +18,7 @@
 //! aborted: every row's unit is run to its end, the same work in all of them).
 
 use super::{
-    Body, MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_sample,
+    Body, HeldBy, MARK, MemReading, Style, cores, managed_sample, ns_since, preempt_sample,
     preempt_threaded, spin_for, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends, Placement};
@@ -368,7 +368,7 @@ fn managed_of(flavor: Flavor, units: usize, joined: bool) -> Result<ManagedSampl
         };
         r.map(|r| (gettid(), r))
     })??;
-    Ok(managed_sample(before, during, creator, tids))
+    Ok(managed_sample(&before, &during, creator, tids))
 }
 
 /// The address-space experiment: a task stores `written` in [`MARK`].
@@ -426,7 +426,7 @@ fn memory_of(flavor: Flavor, count: usize, joined: bool) -> Result<MemSample> {
     };
     Ok(MemSample {
         size_of_bytes: Some(held_size() as f64),
-        ..before.per_unit(&during, count, Some(handle))
+        ..before.per_unit(&during, count, Some(handle), HeldBy::AnyThread)
     })
 }
 

@@ -12,7 +12,7 @@
 //! process pinned to one CPU ([`Style::fresh_runtime`]); unpinned is the default runtime.
 
 use super::{
-    MARK, MemReading, Style, Wake, create_parked, managed_sample, ns_since, parked_ring,
+    HeldBy, MARK, MemReading, Style, Wake, create_parked, managed_sample, ns_since, parked_ring,
     preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends, Placement};
@@ -171,7 +171,12 @@ impl Style for GreenThread {
         let during = MemReading::now();
         release(hs, &go)?;
         release(pool_hs, &pool_go)?;
-        Ok(before.per_unit(&during?, count, Some(std::mem::size_of::<JoinHandle<()>>())))
+        Ok(before.per_unit(
+            &during?,
+            count,
+            Some(std::mem::size_of::<JoinHandle<()>>()),
+            HeldBy::AnyThread,
+        ))
     }
 
     fn create(plan: &Plan) -> Result<TimingSample> {
@@ -258,7 +263,7 @@ impl Style for GreenThread {
         let (hs, tids, go) = spawn_held(units, gettid)?;
         let during = tasks_now();
         release(hs, &go)?;
-        Ok(managed_sample(before, during?, gettid(), tids))
+        Ok(managed_sample(&before, &during?, gettid(), tids))
     }
 
     fn address(written: u64) -> Result<u64> {

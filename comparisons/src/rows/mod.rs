@@ -354,13 +354,25 @@ fn add_memory(s: &mut Samples, m: MemSample) {
     }
 }
 
+/// Where the units whose memory is read keep their heap allocations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HeldBy {
+    /// The reading thread made and holds them: its own net allocations are theirs, and other
+    /// threads allocating meanwhile do not count.
+    ThisThread,
+    /// They run on other threads (their own, a runtime's): the whole process's live heap.
+    AnyThread,
+}
+
 /// The readings taken around holding live units: this process's `/proc` status, the system's
-/// kernel memory and the heap counted by the allocator wrapper (when it is installed).
+/// kernel memory and the heap counted by the allocator wrapper (when it is installed), for the
+/// whole process and for the reading thread.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct MemReading {
     status: crate::procfs::StatusMem,
     kernel: crate::procfs::KernelMem,
     heap: u64,
+    thread_heap: i64,
 }
 
 impl MemReading {
@@ -370,19 +382,25 @@ impl MemReading {
             status: crate::procfs::status(None)?,
             kernel: crate::procfs::kernel_mem()?,
             heap: CountingAlloc::live_bytes(),
+            thread_heap: CountingAlloc::thread_net_bytes(),
         })
     }
 
     /// Per-unit growth from `self` to `during` over `count` units: resident, virtual and kernel;
-    /// the heap too when the allocator wrapper counts; object = `handle_bytes` + heap.
+    /// the heap too when the allocator wrapper counts (as `held_by` says); object =
+    /// `handle_bytes` + heap.
     pub(crate) fn per_unit(
         &self,
         during: &MemReading,
         count: usize,
         handle_bytes: Option<usize>,
+        held_by: HeldBy,
     ) -> MemSample {
-        let heap = CountingAlloc::installed()
-            .then(|| (during.heap as f64 - self.heap as f64) / count as f64);
+        let grown = match held_by {
+            HeldBy::ThisThread => (during.thread_heap - self.thread_heap) as f64,
+            HeldBy::AnyThread => during.heap as f64 - self.heap as f64,
+        };
+        let heap = CountingAlloc::installed().then(|| grown / count as f64);
         MemSample {
             object_bytes: match (handle_bytes, heap) {
                 (Some(h), Some(heap)) => Some(h as f64 + heap),
@@ -395,8 +413,8 @@ impl MemReading {
     }
 }
 
-/// Memory of `count` live in-process units, each made and run to its first suspension by `make`:
-/// the readings of [`MemReading`] before and with all of them alive, `handle_bytes` being
+/// Memory of `count` live in-process units, each made and run to its first suspension by `make`
+/// on this thread: the readings of [`MemReading`] before and with all of them alive, `handle_bytes` being
 /// `size_of` what the creator holds per unit and `size_of_state` the unit's own state. The units
 /// stay alive until both readings are taken.
 pub(crate) fn live_units_memory<U>(
@@ -413,7 +431,12 @@ pub(crate) fn live_units_memory<U>(
     drop(units);
     Ok(MemSample {
         size_of_bytes: size_of_state.map(|s| s as f64),
-        ..before.per_unit(&during, count, Some(std::mem::size_of::<U>()))
+        ..before.per_unit(
+            &during,
+            count,
+            Some(std::mem::size_of::<U>()),
+            HeldBy::ThisThread,
+        )
     })
 }
 
@@ -427,26 +450,50 @@ pub(crate) fn ns_since(t: std::time::Instant) -> f64 {
     t.elapsed().as_nanos() as f64
 }
 
-/// Counts this process's kernel threads and children now.
-pub(crate) fn tasks_now() -> Result<(u64, u64)> {
-    Ok((crate::procfs::threads()?, crate::procfs::children()?))
+/// The kernel tasks of this process at one moment: its threads and its child processes.
+pub(crate) struct Tasks {
+    threads: std::collections::BTreeSet<i64>,
+    children: std::collections::BTreeSet<i64>,
 }
 
-/// A [`ManagedSample`] from the counts before and while the units lived.
+impl Tasks {
+    fn contains(&self, id: i64) -> bool {
+        self.threads.contains(&id) || self.children.contains(&id)
+    }
+}
+
+/// This process's kernel threads and children now.
+pub(crate) fn tasks_now() -> Result<Tasks> {
+    Ok(Tasks {
+        threads: crate::procfs::thread_ids()?,
+        children: crate::procfs::child_pids()?,
+    })
+}
+
+/// A [`ManagedSample`] from the tasks before and while the units lived and the thread id each
+/// unit saw.
 pub(crate) fn managed_sample(
-    before: (u64, u64),
-    during: (u64, u64),
+    before: &Tasks,
+    during: &Tasks,
     creator_tid: i64,
     unit_tids: Vec<i64>,
 ) -> ManagedSample {
+    let mut distinct = unit_tids.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let new = distinct
+        .iter()
+        .filter(|&&t| !before.contains(t) && during.contains(t))
+        .count();
     ManagedSample {
         units: unit_tids.len() as u64,
-        threads_before: before.0,
-        threads_during: during.0,
-        children_before: before.1,
-        children_during: during.1,
+        threads_before: before.threads.len() as u64,
+        threads_during: during.threads.len() as u64,
+        children_before: before.children.len() as u64,
+        children_during: during.children.len() as u64,
         creator_tid,
         unit_tids,
+        units_on_new_tasks: Some(new as u64),
     }
 }
 
@@ -568,7 +615,7 @@ pub(crate) fn managed_on_caller_thread<U>(
     for u in us {
         finish(u);
     }
-    Ok(managed_sample(before, during, crate::sys::gettid(), tids))
+    Ok(managed_sample(&before, &during, crate::sys::gettid(), tids))
 }
 
 /// Spins for `spin` from now without yielding, after telling `started` the `mono_ns` reading it

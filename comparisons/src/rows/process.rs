@@ -329,7 +329,7 @@ impl Style for Process {
         let tids = read_reports(&ready, units);
         let during = tasks_now();
         release(&pids, hold)?;
-        Ok(managed_sample(before, during?, gettid(), tids?))
+        Ok(managed_sample(&before, &during?, gettid(), tids?))
     }
 
     fn address(written: u64) -> Result<u64> {

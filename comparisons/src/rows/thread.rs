@@ -7,7 +7,7 @@
 //! with the kernel's own memory for them (`KernelStack`, `PageTables`, `SUnreclaim`) beside it.
 
 use super::{
-    MARK, MemReading, Style, cores, create_parked, managed_sample, ns_since, parked_ring,
+    HeldBy, MARK, MemReading, Style, cores, create_parked, managed_sample, ns_since, parked_ring,
     preempt_threaded, tasks_now,
 };
 use crate::placement::{CpuCheck, Ends};
@@ -169,7 +169,12 @@ impl Style for OsThread {
                 "figures are for threads beyond the first {baseline} (8 per core); those first threads reserved {:.1} MiB of virtual memory each, mostly glibc malloc arenas (64 MiB each, at most 8 per core)",
                 base_vm / (1024.0 * 1024.0)
             )),
-            ..before.per_unit(&during?, count, Some(std::mem::size_of::<JoinHandle<()>>()))
+            ..before.per_unit(
+                &during?,
+                count,
+                Some(std::mem::size_of::<JoinHandle<()>>()),
+                HeldBy::AnyThread,
+            )
         })
     }
 
@@ -200,7 +205,7 @@ impl Style for OsThread {
         let (hs, tids, gate) = spawn_held(units, gettid)?;
         let during = tasks_now();
         release(hs, &gate)?;
-        Ok(managed_sample(before, during?, gettid(), tids))
+        Ok(managed_sample(&before, &during?, gettid(), tids))
     }
 
     fn address(written: u64) -> Result<u64> {
