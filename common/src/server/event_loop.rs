@@ -347,6 +347,9 @@ impl<C: Connection> EventLoop<C> {
                 self.sweep(now);
                 next_sweep = now + sweep_every;
             }
+            // After every batch, so the memory of a flood's connections goes back as soon as
+            // they have closed, not at the next sweep.
+            self.release_memory_after_flood();
         }
         // Shutting down: close what is still open.
         let keys: Vec<usize> = self.conns.iter().map(|(key, _)| key).collect();
@@ -490,7 +493,6 @@ impl<C: Connection> EventLoop<C> {
             }
             self.close(key);
         }
-        self.release_memory_after_flood();
     }
 
     /// Once a flood of connections is going (at least [`FLOOD`] were open, now a quarter or fewer),

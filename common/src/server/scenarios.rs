@@ -582,6 +582,15 @@ pub fn memory_returns_after_a_flood<C: Connection + 'static>() -> Result<()> {
             thread::sleep(Duration::from_millis(20));
         };
         drop(clients);
+        // Every server side closed too: the server has seen the flood go.
+        let waited = Instant::now();
+        while open_fd_count()? > fds {
+            ensure!(
+                waited.elapsed() < PATIENCE,
+                "the server did not close the flood's connections"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
         let rise = during - before;
         let waited = Instant::now();
         loop {
