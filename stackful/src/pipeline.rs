@@ -20,7 +20,7 @@
 //! `corosensei`'s default 1 MiB stack: a filter per address costs one 20 KiB span of address space
 //! and the page or two it touches, and the pool's chunks are single mappings, so any number of
 //! addresses that fits in memory works (50,000 filters: about 1 GiB of address space, some 200 MiB
-//! resident). A stack that cannot be mapped is an error ([`PipelineError::Io`]), not a panic.
+//! resident). A stack that cannot be mapped is an error ([`PipelineError::NoStack`]), not a panic.
 
 use std::cell::RefCell;
 use std::io::BufRead;

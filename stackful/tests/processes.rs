@@ -12,8 +12,9 @@ fn main() -> ExitCode {
     run(Programs {
         pipeline: stackful::pipeline::main,
         server: || serve_cli::<StackfulConnection>(std::env::args_os()),
-        // The stages' stacks come from a pool that maps many per mapping (guard pages that do not
-        // split it), so 40,000 stages need a few hundred mappings, not 80,000.
-        stage_stacks: false,
+        // The stages' stacks come from a pool that maps many per mapping, so 40,000 stages need
+        // a few hundred mappings, not 80,000: unless the kernel has no guard regions and every
+        // guard page splits its mapping in two.
+        stage_stacks: stackful::stacks::mapping::guards_split_mappings(),
     })
 }

@@ -273,8 +273,18 @@ pub fn smaps_resident(ranges: &[std::ops::Range<usize>]) -> io::Result<Resident>
 }
 
 /// Whether guard pages are made with `mprotect` (a kernel without guard regions) rather than
-/// `madvise(MADV_GUARD_INSTALL)`: then every stack is two entries of `/proc/self/maps`.
+/// `madvise(MADV_GUARD_INSTALL)`: then every stack is two entries of `/proc/self/maps`. If no
+/// stack has been mapped yet, maps and unmaps one to find out (should even that fail, the
+/// answer is `false`).
+///
+/// ```
+/// use stackful::stacks::mapping::guards_split_mappings;
+/// // kernels from 6.13 on install guard regions inside one mapping
+/// let _ = guards_split_mappings();
+/// ```
 pub fn guards_split_mappings() -> bool {
+    static PROBED: std::sync::Once = std::sync::Once::new();
+    PROBED.call_once(|| drop(map_stacks(2 * page_size(), 1)));
     GUARDS_BY_MPROTECT.load(Ordering::Relaxed)
 }
 

@@ -22,7 +22,7 @@ use crate::stacks::measure_stack_use;
 ///
 /// Measured with [`measure_traversal`] on left chains 1,000 and 3,000 deep (the test
 /// `bytes_per_level_is_within_the_bound` checks it and prints the figure): on x86-64 with
-/// rustc 1.97 nightly a level took 144 bytes in a debug build and 64 in a release build, and in
+/// rustc 1.97 nightly a level took 208 bytes in a debug build and 80 in a release build, and in
 /// the AddressSanitizer build of `scripts/asan.sh` (whose frames carry redzones) 256 bytes, or
 /// 352 with `ASAN_OPTIONS=detect_stack_use_after_return=0`. The bound covers all of these with
 /// room for other targets and compilers; the test fails if a build exceeds it.
@@ -37,7 +37,7 @@ pub const BASE_STACK: usize = 64 << 10;
 /// The stack a traversal of a tree `depth` levels deep gets from [`coroutine`](super::coroutine):
 /// `BASE_STACK + depth * BYTES_PER_LEVEL`, rounded up to 4 KiB. So a stack of `s` bytes bounds
 /// the depth at `(s - BASE_STACK) / BYTES_PER_LEVEL`: corosensei's default 1 MiB is sized for
-/// 1,920 levels (a debug build really fits about 7,200, a release build about 16,000, an ASan
+/// 1,920 levels (a debug build really fits about 4,700, a release build about 12,000, an ASan
 /// build 3,000 to 4,000), and depth 10,000 gets 4.9 MiB. Only the pages actually touched cost
 /// memory (1.4 MiB at depth 10,000 in a debug build); the rest is reserved address space.
 pub fn stack_size_for_depth(depth: usize) -> usize {
