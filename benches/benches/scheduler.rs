@@ -1,11 +1,12 @@
 //! `scheduler`: tasks × steps (10 × 1,000, 1,000 × 100, 10,000 × 10, 100,000 × 1) run round-robin
-//! through the article's trap-style scheduler of each crate, task creation included.
+//! through the article's trap-style scheduler of each crate, task creation included. The heap a
+//! run grows is kept for the next (`keep_freed_memory`), as the stackful tasks' stack pool is.
 
 use std::time::Duration;
 
 use benches::scheduler::WORKLOADS;
 use common::style::Style;
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 
 /// Criterion's minimum: the first run of 100,000 stackful tasks maps 100,000 stacks (the warm-up
 /// does it; the pool keeps them for the measured runs).
@@ -47,4 +48,13 @@ fn scheduler(c: &mut Criterion) {
 }
 
 criterion_group!(benches, scheduler);
-criterion_main!(benches);
+
+fn main() {
+    if !benches::scheduler::keep_freed_memory() {
+        eprintln!(
+            "scheduler: glibc refused to keep freed memory; the stackless runs of many tasks pay page faults the stackful ones do not"
+        );
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

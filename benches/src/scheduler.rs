@@ -3,11 +3,14 @@
 //! (so a change in the machine's speed falls on both alike), with the page faults each run takes,
 //! and the cost of one resume of a cold coroutine of each style as the number of coroutines grows.
 //!
-//! Criterion runs each style's workload back to back. There, glibc's `free` gives the top of the
-//! heap back to the kernel after each stackless run of 100,000 tasks, and the next run faults it
-//! in again; the stackful tasks' stacks stay in their pool between runs. Run in turn, the other
-//! style's run keeps the heap grown, so the stackless runs fault little: the page-fault columns
-//! show which case a figure is.
+//! Criterion runs each style's workload back to back. There, left to itself, glibc's `free` gives
+//! the top of the heap back to the kernel after each stackless run of 100,000 tasks, and the next
+//! run faults it in again, while the stackful tasks' stacks stay in their pool between runs: the
+//! benchmark would charge the stackless style about 2,900 page faults a run that the stackful
+//! one does not pay. So the `scheduler` benchmark first calls [`keep_freed_memory`], which keeps
+//! the heap grown between runs as the pool keeps its stacks. Run in turn (`scheduler_ratio`),
+//! the other style's run keeps the heap grown anyway; its page-fault columns show that neither
+//! style's runs fault.
 //!
 //! ```
 //! use benches::scheduler::{Sample, run_stackful, run_stackless};
@@ -36,6 +39,25 @@ pub const TARGET: f64 = 3.0;
 
 /// Coroutine counts of the resume measurement.
 pub const RESUME_COUNTS: [usize; 4] = [10, 1_000, 10_000, 100_000];
+
+/// Makes glibc keep the memory that runs free for the next runs: the heap's top is never given
+/// back to the kernel, and blocks up to 32 MiB (glibc's largest threshold) come from the heap,
+/// not from an `mmap` of their own that `free` unmaps. The stackful tasks' stacks stay in their
+/// pool between runs the same way, so neither style's repeated runs pay the page faults of
+/// memory the previous run gave back. Returns whether glibc took both settings.
+///
+/// ```
+/// assert!(benches::scheduler::keep_freed_memory());
+/// ```
+pub fn keep_freed_memory() -> bool {
+    const LARGEST_MMAP_THRESHOLD: libc::c_int = 32 << 20;
+    // SAFETY: `mallopt` only sets parameters of glibc's allocator, under its own lock; the
+    // allocations made before and after stay valid whatever the parameters.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, libc::c_int::MAX) == 1
+            && libc::mallopt(libc::M_MMAP_THRESHOLD, LARGEST_MMAP_THRESHOLD) == 1
+    }
+}
 
 /// One timed run: its time and the minor page faults the process took during it.
 #[derive(Debug, Clone, Copy)]
