@@ -11,6 +11,7 @@
 //!   tasks take their stacks from a per-thread pool ([`pool::with_task_stacks`]).
 //! - [`mapping`]: the memory under the pool's [`CoroutineStack`]s: many stacks per `mmap`, a guard
 //!   page below each that does not split the mapping, and giving idle pages back to the kernel.
+//! - [`stage`]: the stacks of the pipeline's stages, their size and this thread's pool of them.
 //! - [`measure`]: [`measure_stack_use`] measures how many bytes some code really touches on a
 //!   coroutine stack ([`measure_coroutine`] and [`stack_high_water`] for a whole coroutine), so
 //!   the sizes can be checked rather than guessed (`cargo run -p stackful --example stacks`, and
@@ -20,6 +21,7 @@ pub mod mapping;
 pub mod measure;
 pub mod pool;
 pub mod sizes;
+pub mod stage;
 
 pub use mapping::PageRelease;
 pub use measure::{measure_coroutine, measure_stack_use, stack_high_water};
