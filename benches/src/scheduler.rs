@@ -44,11 +44,13 @@ pub const RESUME_COUNTS: [usize; 4] = [10, 1_000, 10_000, 100_000];
 /// back to the kernel, and blocks up to 32 MiB (glibc's largest threshold) come from the heap,
 /// not from an `mmap` of their own that `free` unmaps. The stackful tasks' stacks stay in their
 /// pool between runs the same way, so neither style's repeated runs pay the page faults of
-/// memory the previous run gave back. Returns whether glibc took both settings.
+/// memory the previous run gave back. Returns whether glibc took both settings (`false` where the
+/// C library is not glibc).
 ///
 /// ```
-/// assert!(benches::scheduler::keep_freed_memory());
+/// assert_eq!(benches::scheduler::keep_freed_memory(), cfg!(target_env = "gnu"));
 /// ```
+#[cfg(target_env = "gnu")]
 pub fn keep_freed_memory() -> bool {
     const LARGEST_MMAP_THRESHOLD: libc::c_int = 32 << 20;
     // SAFETY: `mallopt` only sets parameters of glibc's allocator, under its own lock; the
@@ -57,6 +59,12 @@ pub fn keep_freed_memory() -> bool {
         libc::mallopt(libc::M_TRIM_THRESHOLD, libc::c_int::MAX) == 1
             && libc::mallopt(libc::M_MMAP_THRESHOLD, LARGEST_MMAP_THRESHOLD) == 1
     }
+}
+
+/// Makes glibc keep the memory that runs free: not glibc here, so nothing is set.
+#[cfg(not(target_env = "gnu"))]
+pub fn keep_freed_memory() -> bool {
+    false
 }
 
 /// One timed run: its time and the minor page faults the process took during it.
