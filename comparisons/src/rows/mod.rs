@@ -414,9 +414,9 @@ impl MemReading {
 }
 
 /// Memory of `count` live in-process units, each made and run to its first suspension by `make`
-/// on this thread: the readings of [`MemReading`] before and with all of them alive, `handle_bytes` being
-/// `size_of` what the creator holds per unit and `size_of_state` the unit's own state. The units
-/// stay alive until both readings are taken.
+/// on this thread: the readings of [`MemReading`] before and with all of them alive,
+/// `handle_bytes` being `size_of` what the creator holds per unit and `size_of_state` the unit's
+/// own state. The units stay alive until both readings are taken.
 pub(crate) fn live_units_memory<U>(
     count: usize,
     size_of_state: Option<usize>,
