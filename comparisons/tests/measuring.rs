@@ -22,7 +22,7 @@ use comparisons::samples::Scheduler;
 use comparisons::timing::Plan;
 use serde_json::Value;
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -495,28 +495,35 @@ fn pinned_ends_run_where_they_were_put() {
 fn memory_layers_have_the_bounds_they_claim() {
     let _g = lock();
     let page = 4096.0;
+    // Each measured in a fresh process, as the comparison does, whose only thread makes the units:
+    // in this one, the previous test's thread may still be ending and giving back its stack's
+    // pages while the units are counted.
+    let fresh = |kind, count| {
+        run::memory_in_fresh_process(Path::new(env!("CARGO_BIN_EXE_comparisons")), kind, count)
+    };
     // stackless: the box holds exactly the coroutine's state; the handle is a fat pointer
-    let m = run::memory_in_process(Kind::Stackless, 10_000).unwrap();
+    let m = fresh(Kind::Stackless, 10_000).unwrap();
     let (size, heap) = (m.size_of_bytes.unwrap(), m.heap_bytes.unwrap());
     assert!(size > 0.0 && size <= 32.0, "state {size}");
     assert!((heap - size).abs() < 1.0, "heap {heap} size {size}");
     assert_eq!(m.object_bytes, Some(16.0 + heap));
     // genawaiter: a boxed future and a shared airlock on the heap
-    let g = run::memory_in_process(Kind::StacklessGenawaiter, 1000).unwrap();
+    let g = fresh(Kind::StacklessGenawaiter, 1000).unwrap();
     assert!(g.heap_bytes.unwrap() >= size, "{g:?}");
     // stackful: nothing on the heap, at least one resident page and a whole stack reserved each
-    // (enough units that the previous test's thread, whose exit gives back its stack's pages
-    // while this one measures, moves the resident figure by a small part of a page each)
-    let s = run::memory_in_process(Kind::Stackful, 1024).unwrap();
+    let s = fresh(Kind::Stackful, 256).unwrap();
     assert!(s.heap_bytes.unwrap().abs() < 1.0, "{s:?}");
     assert!(s.memory_bytes >= page, "{s:?}");
     assert!(s.virtual_bytes >= STACK_BYTES as f64, "{s:?}");
     // threads: each one's kernel stack is kernel memory (16 KiB on x86-64; other programs
     // starting and ending threads meanwhile blur the system-wide figure, hence the margin)
-    let t = run::memory_in_process(Kind::OsThread, 64).unwrap();
+    let t = fresh(Kind::OsThread, 64).unwrap();
     let k = t.kernel.unwrap();
     assert!(k.kernel_stack_bytes >= page, "{k:?}");
     assert!(t.memory_bytes >= page, "{t:?}");
+    // the same code in this process, and its refusals
+    let here = run::memory_in_process(Kind::Stackless, 10_000).unwrap();
+    assert_eq!(here.size_of_bytes, Some(size));
     assert!(run::memory_in_process(Kind::Goroutine, 8).is_err());
     assert!(run::memory_in_process(Kind::Stackless, 0).is_err());
 }
@@ -603,7 +610,7 @@ fn every_row_hands_the_token_to_every_unit_once_per_lap() {
                 }
                 // a fresh process, as the run takes it (may gets its one-worker runtime there)
                 _ => run::ring_in_fresh_process(
-                    std::path::Path::new(env!("CARGO_BIN_EXE_comparisons")),
+                    Path::new(env!("CARGO_BIN_EXE_comparisons")),
                     kind,
                     &plan,
                 )
