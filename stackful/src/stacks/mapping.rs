@@ -278,9 +278,23 @@ pub fn smaps_resident(ranges: &[std::ops::Range<usize>]) -> io::Result<Resident>
 /// answer is `false`).
 ///
 /// ```
-/// use stackful::stacks::mapping::guards_split_mappings;
-/// // kernels from 6.13 on install guard regions inside one mapping
-/// let _ = guards_split_mappings();
+/// use stackful::stacks::mapping::{guards_split_mappings, map_stacks};
+/// use stackful::stacks::sizes::page_size;
+///
+/// let span = 4 * page_size();
+/// let regions = map_stacks(span, 3)?;
+/// let (low, high) = (regions[0].low(), regions[2].low() + span);
+/// // the entries of /proc/self/maps that overlap the three stacks: one mapping (perhaps merged
+/// // with a neighbour) when the guards are guard regions, a guard and a stack each otherwise
+/// let maps = std::fs::read_to_string("/proc/self/maps")?;
+/// let overlapping = maps
+///     .lines()
+///     .filter_map(|line| line.split_whitespace().next()?.split_once('-'))
+///     .filter_map(|(a, b)| Some((usize::from_str_radix(a, 16).ok()?, usize::from_str_radix(b, 16).ok()?)))
+///     .filter(|&(start, end)| start < high && end > low)
+///     .count();
+/// assert_eq!(overlapping > 1, guards_split_mappings(), "{overlapping} entries");
+/// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn guards_split_mappings() -> bool {
     static PROBED: std::sync::Once = std::sync::Once::new();
