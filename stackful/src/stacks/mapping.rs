@@ -290,7 +290,9 @@ pub fn smaps_resident(ranges: &[std::ops::Range<usize>]) -> io::Result<Resident>
 /// let overlapping = maps
 ///     .lines()
 ///     .filter_map(|line| line.split_whitespace().next()?.split_once('-'))
-///     .filter_map(|(a, b)| Some((usize::from_str_radix(a, 16).ok()?, usize::from_str_radix(b, 16).ok()?)))
+///     .filter_map(|(a, b)| {
+///         Some((usize::from_str_radix(a, 16).ok()?, usize::from_str_radix(b, 16).ok()?))
+///     })
 ///     .filter(|&(start, end)| start < high && end > low)
 ///     .count();
 /// assert_eq!(overlapping > 1, guards_split_mappings(), "{overlapping} entries");
