@@ -578,10 +578,18 @@ pub fn with_task_stacks<R>(f: impl FnOnce(&mut StackPool) -> R) -> R {
 /// A stack for a new task: from this thread's pool, or freshly mapped if the pool is busy (a task
 /// made inside [`with_task_stacks`]) or already gone (thread exit).
 pub(crate) fn task_stack() -> io::Result<CoroutineStack> {
-    let pooled = TASK_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get()));
-    match pooled {
+    from_thread_pool(&TASK_STACKS, TASK_STACK_SIZE)
+}
+
+/// A stack from the per-thread pool `pool` (of `stack_size` stacks), or a fresh one of that size
+/// if the pool is busy (borrowed by the caller) or already gone (thread exit).
+pub(crate) fn from_thread_pool(
+    pool: &'static std::thread::LocalKey<RefCell<StackPool>>,
+    stack_size: usize,
+) -> io::Result<CoroutineStack> {
+    match pool.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get())) {
         Ok(Ok(stack)) => stack,
-        Ok(Err(_)) | Err(_) => CoroutineStack::new(TASK_STACK_SIZE),
+        Ok(Err(_)) | Err(_) => CoroutineStack::new(stack_size),
     }
 }
 

@@ -38,10 +38,7 @@ thread_local! {
 /// exit) or busy. Mapping one can fail (out of memory or of mappings): that is an error, not a
 /// panic.
 pub(crate) fn stage_stack() -> io::Result<CoroutineStack> {
-    match STAGE_STACKS.try_with(|pool| pool.try_borrow_mut().map(|mut pool| pool.get())) {
-        Ok(Ok(stack)) => stack,
-        Ok(Err(_)) | Err(_) => CoroutineStack::new(STAGE_STACK_SIZE),
-    }
+    super::pool::from_thread_pool(&STAGE_STACKS, STAGE_STACK_SIZE)
 }
 
 /// Runs `f` on this thread's pool of stage stacks (to read its counters, or trim it).
